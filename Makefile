@@ -1,0 +1,41 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: run test install install-test system-packages bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+system-packages:
+	tools/system-packages
+
+run: install
+	$(BIN)/voice-glimmers listen $(ARGS)
+
+test: system-packages install-test
+	$(BIN)/python -m pytest $(ARGS)
+
+bench: install-test
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+lint: install-test
+	$(BIN)/ruff check voice_glimmers tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

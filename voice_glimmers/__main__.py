@@ -1,0 +1,3 @@
+from voice_glimmers.cli import main
+
+raise SystemExit(main())
