@@ -1,0 +1,142 @@
+"""Time words to ranges of glimmer days, with today pinned to Friday 27 November 2026."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from voice_glimmers.when import DateRange, number_words, resolve_when
+
+FRIDAY = date(2026, 11, 27)
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("today", "2026-11-27", "2026-11-27"),
+        ("tonight", "2026-11-27", "2026-11-27"),
+        ("this morning", "2026-11-27", "2026-11-27"),
+        ("this afternoon", "2026-11-27", "2026-11-27"),
+        ("this evening", "2026-11-27", "2026-11-27"),
+        ("yesterday", "2026-11-26", "2026-11-26"),
+        ("last night", "2026-11-26", "2026-11-26"),
+        ("the day before yesterday", "2026-11-25", "2026-11-25"),
+        ("two days ago", "2026-11-25", "2026-11-25"),
+        ("3 days ago", "2026-11-24", "2026-11-24"),
+        ("twenty one days ago", "2026-11-06", "2026-11-06"),
+        ("a day ago", "2026-11-26", "2026-11-26"),
+        ("a couple of days ago", "2026-11-25", "2026-11-25"),
+        ("monday", "2026-11-23", "2026-11-23"),
+        ("on monday", "2026-11-23", "2026-11-23"),
+        ("last monday", "2026-11-23", "2026-11-23"),
+        ("on saturday", "2026-11-21", "2026-11-21"),
+        ("friday", "2026-11-27", "2026-11-27"),  # the most recent one is today
+        ("last friday", "2026-11-27", "2026-11-27"),
+        ("this week", "2026-11-23", "2026-11-27"),
+        ("last week", "2026-11-16", "2026-11-22"),
+        ("the past week", "2026-11-21", "2026-11-27"),
+        ("this month", "2026-11-01", "2026-11-27"),
+        ("last month", "2026-10-01", "2026-10-31"),
+        ("this year", "2026-01-01", "2026-11-27"),
+        ("last year", "2025-01-01", "2025-12-31"),
+        ("the last seven days", "2026-11-21", "2026-11-27"),
+        ("the past 3 days", "2026-11-25", "2026-11-27"),
+        ("the last two weeks", "2026-11-14", "2026-11-27"),
+        ("the last few days", "2026-11-25", "2026-11-27"),
+        ("november twentieth", "2026-11-20", "2026-11-20"),
+        ("november 20", "2026-11-20", "2026-11-20"),
+        ("november the twenty first", "2026-11-21", "2026-11-21"),
+        ("the third of march", "2026-03-03", "2026-03-03"),
+        ("march 3rd", "2026-03-03", "2026-03-03"),
+        ("on the twenty seventh of november", "2026-11-27", "2026-11-27"),
+        ("november thirtieth", "2025-11-30", "2025-11-30"),  # later than today: last year
+        ("december first", "2025-12-01", "2025-12-01"),
+        ("all", "0001-01-01", "2026-11-27"),
+        ("everything", "0001-01-01", "2026-11-27"),
+        ("what was my best glimmer ever", "0001-01-01", "2026-11-27"),
+        ("what were my glimmers last week", "2026-11-16", "2026-11-22"),
+        ("um how many glimmers did i have uh yesterday", "2026-11-26", "2026-11-26"),
+        ("all my glimmers from yesterday", "2026-11-26", "2026-11-26"),  # specific beats "all"
+        ("What were my glimmers on Monday?", "2026-11-23", "2026-11-23"),
+    ],
+)
+def test_resolves(text, start, end):
+    assert resolve_when(text, FRIDAY) == DateRange(d(start), d(end))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "show my glimmers", "may i have a glimmer", "march on", "the second one",
+     "february thirtieth", "999999 days ago", "a week of rain", "every morning"],
+)
+def test_no_time_words_is_none(text):
+    assert resolve_when(text, FRIDAY) is None
+
+
+@pytest.mark.parametrize(
+    ("week_start", "this_week", "last_week"),
+    [
+        (0, ("2026-11-23", "2026-11-27"), ("2026-11-16", "2026-11-22")),  # Monday
+        (6, ("2026-11-22", "2026-11-27"), ("2026-11-15", "2026-11-21")),  # Sunday
+        (4, ("2026-11-27", "2026-11-27"), ("2026-11-20", "2026-11-26")),  # Friday: today
+        (5, ("2026-11-21", "2026-11-27"), ("2026-11-14", "2026-11-20")),  # Saturday
+    ],
+)
+def test_week_start(week_start, this_week, last_week):
+    assert resolve_when("this week", FRIDAY, week_start=week_start) == DateRange(*map(d, this_week))
+    assert resolve_when("last week", FRIDAY, week_start=week_start) == DateRange(*map(d, last_week))
+
+
+@pytest.mark.parametrize(
+    ("today", "text", "start", "end"),
+    [
+        ("2026-03-01", "last month", "2026-02-01", "2026-02-28"),
+        ("2028-03-01", "last month", "2028-02-01", "2028-02-29"),
+        ("2027-01-05", "last month", "2026-12-01", "2026-12-31"),
+        ("2027-01-05", "this month", "2027-01-01", "2027-01-05"),
+        ("2027-01-01", "yesterday", "2026-12-31", "2026-12-31"),
+        ("2027-01-02", "last week", "2026-12-21", "2026-12-27"),
+        ("2027-01-02", "the last 5 days", "2026-12-29", "2027-01-02"),
+        ("2026-03-01", "the twenty ninth of february", "2024-02-29", "2024-02-29"),
+        ("2027-01-05", "december twenty fifth", "2026-12-25", "2026-12-25"),
+        ("2027-01-05", "last year", "2026-01-01", "2026-12-31"),
+    ],
+)
+def test_month_and_year_boundaries(today, text, start, end):
+    assert resolve_when(text, d(today)) == DateRange(d(start), d(end))
+
+
+def test_range_out_of_calendar_is_none():
+    assert resolve_when("last month", date(1, 1, 5)) is None
+    assert resolve_when("900 days ago", date(1, 3, 1)) is None
+
+
+def test_to_dict_and_membership():
+    week = resolve_when("this week", FRIDAY)
+    assert week.to_dict() == {"start": "2026-11-23", "end": "2026-11-27"}
+    assert d("2026-11-25") in week and d("2026-11-28") not in week
+    assert resolve_when("all", FRIDAY).is_everything
+    assert not week.is_everything
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("seven", 7), ("twenty one", 21), ("twenty-first", 21), ("3rd", 3), ("21", 21),
+     ("thirtieth", 30), ("one hundred and five", 105), ("two hundred", 200), ("ninety nine", 99),
+     ("", None), ("glimmer", None), ("seven days", None)],
+)
+def test_number_words(text, value):
+    assert number_words(text) == value
+
+
+@given(st.text(max_size=300), st.dates(), st.integers(min_value=-10, max_value=10))
+def test_never_raises(text, today, week_start):
+    result = resolve_when(text, today, week_start=week_start)
+    assert result is None or result.start <= result.end <= today

@@ -1,0 +1,219 @@
+"""Time words to date ranges of glimmer days.
+
+`resolve_when("what were my glimmers last week", today)` finds the time words
+anywhere in the text and returns an inclusive `DateRange`, or None when there
+are none. `today` is already a glimmer day (see `clock.glimmer_day`). Text is
+taken as speech recognition gives it: lower case, numbers as words.
+
+"all", "everything" and "ever" resolve to `DateRange(date.min, today)`; ranges
+that reach into the present ("this week", "this month", "the last 7 days")
+end on today, never in the future.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_LOGGER = logging.getLogger(__name__)
+
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
+_UNIT_ORDINALS = (
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
+    "twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_TEN_ORDINALS = (
+    "twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth"
+).split()
+
+_CARDINAL = {w: n for n, w in enumerate(_UNITS)} | {w: 20 + 10 * n for n, w in enumerate(_TENS)}
+_ORDINAL = {w: n for n, w in enumerate(_UNIT_ORDINALS)} | {
+    w: 20 + 10 * n for n, w in enumerate(_TEN_ORDINALS)
+}
+_DIGITS = re.compile(r"^(\d{1,6})(st|nd|rd|th)?$")
+
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+
+_MONTH = "(?P<{}>" + "|".join(_MONTHS) + ")"
+_DAY = r"(?:the )?(?P<{}>\d+)(?:th)?"
+_PATTERN = re.compile(
+    r"\b(?:"
+    + "|".join(
+        [
+            _MONTH.format("m1") + " " + _DAY.format("d1"),
+            _DAY.format("d2") + " of " + _MONTH.format("m2"),
+            r"(?:the )?day before yesterday(?P<before_yesterday>)",
+            r"(?P<ago>\d+|a couple of|a couple|a) days? ago",
+            r"(?:the )?(?:last|past|previous) (?P<last_n>\d+|couple of|couple|few)"
+            r" (?P<unit>days?|weeks?)",
+            r"(?P<yesterday>yesterday|last night)",
+            r"(?P<today>today|tonight|this (?:morning|afternoon|evening)|so far today)",
+            r"(?P<rel>this|last|past) (?P<period>week|month|year)",
+            r"(?P<weekday>" + "|".join(_WEEKDAYS) + ")s?",
+            r"(?P<all>all|everything|ever|all time|any time)",
+        ]
+    )
+    + r")\b"
+)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """An inclusive range of glimmer days."""
+
+    start: date
+    end: date
+
+    def to_dict(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @property
+    def is_everything(self) -> bool:
+        return self.start == date.min
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def _read_number(tokens: list[str], i: int) -> tuple[int, bool, int] | None:
+    """Read a number at tokens[i]: (value, is_ordinal, index after it), or None."""
+    token = tokens[i]
+    digits = _DIGITS.match(token)
+    if digits:
+        return int(digits.group(1)), bool(digits.group(2)), i + 1
+    if token in _ORDINAL:
+        return _ORDINAL[token], True, i + 1
+    if token not in _CARDINAL:
+        return None
+    value, j = _CARDINAL[token], i + 1
+    if 20 <= value and j < len(tokens):
+        nxt = tokens[j]
+        if 1 <= _CARDINAL.get(nxt, 0) <= 9:
+            value, j = value + _CARDINAL[nxt], j + 1
+        elif 1 <= _ORDINAL.get(nxt, 0) <= 9:
+            return value + _ORDINAL[nxt], True, j + 1
+    if 1 <= value <= 9 and j < len(tokens) and tokens[j] in ("hundred", "hundredth"):
+        value, j = value * 100, j + 1
+        if tokens[j - 1] == "hundredth":
+            return value, True, j
+        if j < len(tokens) and tokens[j] == "and":
+            j += 1
+        rest = _read_number(tokens, j) if j < len(tokens) else None
+        if rest and rest[0] < 100:
+            return value + rest[0], rest[1], rest[2]
+    return value, False, j
+
+
+def number_words(text: str) -> int | None:
+    """The number a whole phrase names: "twenty one", "21", "twenty first", "3rd"; else None."""
+    tokens = text.lower().replace("-", " ").split()
+    if not tokens:
+        return None
+    read = _read_number(tokens, 0)
+    if read is None or read[2] != len(tokens):
+        return None
+    return read[0]
+
+
+def _normalise(text: str) -> str:
+    """Lower-case words with numbers as digits ("21", ordinals "21th")."""
+    tokens = re.findall(r"[a-z0-9]+", text.lower())
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        read = _read_number(tokens, i)
+        if read is None:
+            out.append(tokens[i])
+            i += 1
+        else:
+            value, ordinal, i = read
+            out.append(f"{value}th" if ordinal else str(value))
+    return " ".join(out)
+
+
+def _count(word: str) -> int:
+    if word.isdigit():
+        return int(word)
+    return 3 if word == "few" else 2 if "couple" in word else 1
+
+
+def _month_day(month_name: str, day_text: str, today: date) -> DateRange | None:
+    month, day = _MONTHS.index(month_name) + 1, int(day_text)
+    for year in range(today.year, today.year - 5, -1):
+        if 1 <= day <= monthrange(year, month)[1] and date(year, month, day) <= today:
+            return DateRange(date(year, month, day), date(year, month, day))
+    return None
+
+
+def _period(rel: str, period: str, today: date, week_start: int) -> DateRange:
+    if period == "week":
+        if rel == "past":
+            return DateRange(today - timedelta(days=6), today)
+        start = today - timedelta(days=(today.weekday() - week_start) % 7)
+        if rel == "last":
+            return DateRange(start - timedelta(days=7), start - timedelta(days=1))
+        return DateRange(start, today)
+    if period == "month":
+        first = today.replace(day=1)
+        if rel == "this":
+            return DateRange(first, today)
+        previous_end = first - timedelta(days=1)
+        return DateRange(previous_end.replace(day=1), previous_end)
+    if rel == "this":
+        return DateRange(date(today.year, 1, 1), today)
+    return DateRange(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+
+
+def _resolve(found: re.Match[str], today: date, week_start: int) -> DateRange | None:
+    g = found.groupdict()
+    if g["m1"] or g["m2"]:
+        return _month_day(g["m1"] or g["m2"], g["d1"] or g["d2"], today)
+    if g["before_yesterday"] is not None:
+        day = today - timedelta(days=2)
+        return DateRange(day, day)
+    if g["ago"]:
+        day = today - timedelta(days=_count(g["ago"]))
+        return DateRange(day, day)
+    if g["last_n"]:
+        days = _count(g["last_n"]) * (7 if g["unit"].startswith("week") else 1)
+        return DateRange(today - timedelta(days=days - 1), today) if days >= 1 else None
+    if g["yesterday"]:
+        return DateRange(today - timedelta(days=1), today - timedelta(days=1))
+    if g["today"]:
+        return DateRange(today, today)
+    if g["period"]:
+        return _period(g["rel"], g["period"], today, week_start)
+    if g["weekday"]:
+        day = today - timedelta(days=(today.weekday() - _WEEKDAYS.index(g["weekday"])) % 7)
+        return DateRange(day, day)
+    return DateRange(date.min, today)
+
+
+def resolve_when(text: str, today: date, *, week_start: int = 0) -> DateRange | None:
+    """The range of glimmer days the time words in `text` name, or None if there are none.
+
+    The leftmost time expression wins, except that "all"/"everything"/"ever" only
+    count when nothing more specific is said. A day that does not exist
+    ("february thirtieth") gives None.
+    """
+    normalised = _normalise(text)
+    matches = list(_PATTERN.finditer(normalised))
+    specific = [m for m in matches if m.group("all") is None]
+    chosen = (specific or matches or [None])[0]
+    if chosen is None:
+        return None
+    try:
+        return _resolve(chosen, today, week_start % 7)
+    except (OverflowError, ValueError):
+        _LOGGER.debug("time words out of range: %r", text)
+        return None
