@@ -72,12 +72,75 @@ def cmd_understand(ctx: Context) -> int:
     raise GlimmersError("'understand' is not built yet")
 
 
+def _dialogue(ctx: Context, store, *, question_timeout: float | None):
+    from voice_glimmers.config import intents_dir
+    from voice_glimmers.dialogue import Dialogue, Language
+
+    language = Language.from_dir(intents_dir() / ctx.settings.language)
+    return Dialogue(store, language, ctx.settings, question_timeout=question_timeout)
+
+
+def _speaker(ctx: Context, *, to_wav: Path | None = None):
+    """The real voice: pyttsx3 (espeak-ng on Linux) to the speakers, or into a WAV file."""
+    from voice_glimmers.speak import Pyttsx3Speaker, Voice, WavSpeaker
+
+    s = ctx.settings
+    voice = Voice(rate=s.speech_rate, voice=s.speech_voice, volume=s.speech_volume)
+    return WavSpeaker(to_wav, voice) if to_wav else Pyttsx3Speaker(voice)
+
+
 def cmd_chat(ctx: Context) -> int:
-    raise GlimmersError("'chat' is not built yet")
+    """A typed conversation: the same dialogue the voice loop uses."""
+    store = ctx.open_store()
+    # Typing takes longer than speaking, so an open question waits for the answer.
+    dialogue = _dialogue(ctx, store, question_timeout=None)
+    speaker = _speaker(ctx) if ctx.args.speak else None
+    interactive = sys.stdin.isatty()
+    try:
+        while True:
+            try:
+                line = input("you: ") if interactive else sys.stdin.readline()
+            except EOFError:
+                break
+            if not interactive and line == "":
+                break
+            reply = dialogue.respond(line.strip(), ctx.clock(), source="text")
+            for part in reply.parts:
+                print(part, flush=True)
+                if speaker is not None:
+                    speaker.say(part)
+            if speaker is not None:
+                speaker.wait()
+    finally:
+        if speaker is not None:
+            speaker.close()
+        store.close()
+    return 0
 
 
 def cmd_reflect(ctx: Context) -> int:
-    raise GlimmersError("'reflect' is not built yet")
+    """The evening reflection, once (for a timer or cron job)."""
+    store = ctx.open_store()
+    try:
+        reply = _dialogue(ctx, store, question_timeout=None).reflect(ctx.clock())
+    finally:
+        store.close()
+    speaker = None
+    if ctx.args.to_wav or ctx.args.speak:
+        speaker = _speaker(ctx, to_wav=ctx.args.to_wav)
+    try:
+        for part in reply.parts:
+            print(part, flush=True)
+            if speaker is not None:
+                speaker.say(part)
+        if speaker is not None:
+            speaker.wait()
+    finally:
+        if speaker is not None:
+            speaker.close()
+    if ctx.args.to_wav:
+        print(f"Wrote the reflection to {ctx.args.to_wav}", file=sys.stderr)
+    return 0
 
 
 def cmd_listen(ctx: Context) -> int:

@@ -1,0 +1,116 @@
+"""Conversations as data: every file in tests/conversations/ is played turn by turn.
+
+Each conversation has a start time (`now`), optional glimmers already saved, and
+turns of what the person says (`say`, `after` seconds since the turn before,
+`source`, `confidence`) with what the reply must contain (`expect`, `expect_any`)
+or must not (`expect_not`, `expect_silence`). After the last turn, `stored`,
+`stored_days` and `stored_tags` describe the glimmers kept.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from voice_glimmers.config import Settings, intents_dir
+from voice_glimmers.dialogue import Dialogue, Language
+from voice_glimmers.store import GlimmerStore
+
+HERE = Path(__file__).parent / "conversations"
+FORBIDDEN = yaml.safe_load((HERE / "forbidden_words.yaml").read_text())["forbidden"]
+
+
+def _conversations():
+    for path in sorted(HERE.glob("*.yaml")):
+        if path.name == "forbidden_words.yaml":
+            continue
+        for conv in yaml.safe_load(path.read_text()):
+            yield pytest.param(conv, id=f"{path.stem}: {conv['name']}")
+
+
+@pytest.fixture(scope="module")
+def language():
+    return Language.from_dir(intents_dir() / "en")
+
+
+def play(conv, language, tmp_path):
+    store = GlimmerStore.in_memory()
+    for seed in conv.get("glimmers", []):
+        store.add(seed["text"], at=datetime.fromisoformat(seed["at"]))
+    settings = Settings(db_path=tmp_path / "glimmers.json")
+    dialogue = Dialogue(store, language, settings, question_timeout=conv.get("timeout", 20),
+                        rng=random.Random(7))
+    now = datetime.fromisoformat(conv["now"])
+    replies, saved = [], {}
+    for turn in conv["turns"]:
+        now += timedelta(seconds=turn.get("after", 2))
+        if turn.get("offer_reflection"):
+            reply = dialogue.offer_reflection(now)
+        else:
+            reply = dialogue.respond(turn["say"], now, source=turn.get("source", "text"),
+                                     confidence=turn.get("confidence"))
+        replies.append(reply)
+        where = f"turn {turn.get('say')!r} -> {reply.text!r}"
+        for fragment in turn.get("expect", []):
+            assert fragment in reply.text, where
+        if "expect_any" in turn:
+            assert any(f in reply.text for f in turn["expect_any"]), where
+        for fragment in turn.get("expect_not", []):
+            assert fragment not in reply.text, where
+        if turn.get("expect_silence"):
+            assert reply.parts == (), where
+        if "intent" in turn:
+            assert reply.intent == turn["intent"], where
+        if "save_as" in turn:
+            saved[turn["save_as"]] = reply
+        if "differs_from_first_part_of" in turn:
+            assert reply.parts[0] != saved[turn["differs_from_first_part_of"]].parts[0]
+    kept = store.all()
+    if "stored" in conv:
+        assert [g.text for g in kept] == conv["stored"]
+    if "stored_days" in conv:
+        assert [g.day.isoformat() for g in kept] == conv["stored_days"]
+    if "stored_tags" in conv:
+        assert [sorted(g.tags) for g in kept] == [sorted(t) for t in conv["stored_tags"]]
+    return replies
+
+
+@pytest.mark.parametrize("conv", list(_conversations()))
+def test_conversation(conv, language, tmp_path):
+    play(conv, language, tmp_path)
+
+
+def _shaming(text: str) -> list[str]:
+    found = [w for w in FORBIDDEN if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text, re.I)]
+    return found + (["!"] if "!" in text else [])
+
+
+def test_no_reply_shames_or_pressures(language, tmp_path):
+    every_reply = []
+    for param in _conversations():
+        every_reply += [r.text for r in play(param.values[0], language, tmp_path)]
+    every_phrase = [v for variants in language.phrases.replies.values() for v in variants]
+    every_phrase += [v for variants in language.phrases.reflection.values() for v in variants]
+    settings = Settings()
+    every_phrase.append(settings.crisis_message)
+    problems = {t: _shaming(t) for t in every_reply + every_phrase if _shaming(t)}
+    assert problems == {}
+
+
+def test_shaming_check_can_fail():
+    assert _shaming("You missed three days!") == ["missed", "!"]
+    assert _shaming("Only one today") == ["only"]
+
+
+def test_reflection_openings_never_repeat_on_consecutive_evenings(language, tmp_path):
+    store = GlimmerStore.in_memory()
+    dialogue = Dialogue(store, language, Settings(db_path=tmp_path / "g.json"))
+    evening = datetime.fromisoformat("2026-01-01T20:30:00+00:00")
+    openings = [dialogue.reflect(evening + timedelta(days=d)).parts[0] for d in range(60)]
+    assert all(a != b for a, b in zip(openings, openings[1:]))
+    assert len(set(openings)) >= 3

@@ -1,0 +1,373 @@
+"""The conversation: what a person said (and when) in, what to say back out.
+
+One Dialogue serves typed chat and the voice loop alike. It keeps only the small
+state a conversation needs: the question it is waiting on, the last reply, the
+last delete (for undo) and whether listening is paused. It never opens a device.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from voice_glimmers.config import Settings
+from voice_glimmers.intents import Intents, Match, understand
+from voice_glimmers.phrases import Phrases
+from voice_glimmers.reflection import (
+    READ_AT_ONCE,
+    compose_reflection,
+    describe_day,
+    describe_range,
+    lower_first,
+    memories,
+    number_word,
+    plural,
+    read_glimmers,
+    sentence,
+)
+from voice_glimmers.safety import CrisisWords
+from voice_glimmers.store import Glimmer, GlimmerStore
+from voice_glimmers.tags import TagVocabulary, plain_words, tag_text
+from voice_glimmers.when import DateRange
+
+_LOGGER = logging.getLogger(__name__)
+
+CONFIRM_BELOW = 0.6
+"""Speech recognised with less confidence than this is read back before it is saved."""
+
+_ANSWER_FILLERS = ("um", "uh", "er", "erm", "so", "well", "okay", "ok", "oh")
+_ANSWER_OPENERS = (("it", "was"), ("its",), ("it", "is"), ("there", "was"))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to say: `parts` are spoken one by one with a gentle pause between."""
+
+    parts: tuple[str, ...] = ()
+    intent: str | None = None
+    expects_answer: bool = False
+    saved: Glimmer | None = None
+    deleted: Glimmer | None = None
+    restored: Glimmer | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+
+@dataclass(frozen=True)
+class Language:
+    """Everything the dialogue needs to know about one language, loaded from intents/<lang>/."""
+
+    intents: Intents
+    phrases: Phrases
+    tags: TagVocabulary
+    crisis: CrisisWords
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> Language:
+        return cls(
+            intents=Intents.from_dir(folder),
+            phrases=Phrases.from_dir(folder),
+            tags=TagVocabulary.from_dir(folder),
+            crisis=CrisisWords.from_dir(folder),
+        )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    kind: str  # capture | confirm_capture | confirm_delete | more | offer_save | evening
+    asked_at: datetime
+    text: str = ""
+    confidence: float | None = None
+    glimmer: Glimmer | None = None
+    rest: tuple[Glimmer, ...] = field(default_factory=tuple)
+
+
+class Dialogue:
+    """The conversation state machine: utterance + time -> Reply (+ what it stored)."""
+
+    def __init__(
+        self,
+        store: GlimmerStore,
+        language: Language,
+        settings: Settings,
+        *,
+        question_timeout: float | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.language = language
+        self.settings = settings
+        self.question_timeout = question_timeout
+        self.rng = rng or random.Random()
+        self.paused = False
+        self._pending: _Pending | None = None
+        self._last_reply: Reply | None = None
+        self._last_deleted: Glimmer | None = None
+
+    # --- what the loop asks -------------------------------------------------
+
+    @property
+    def waiting(self) -> bool:
+        """True while a question is open (the loop listens longer for the answer)."""
+        return self._pending is not None
+
+    def expire(self, now: datetime) -> bool:
+        """Quietly forget a question left unanswered too long. True if one was dropped."""
+        pending = self._pending
+        if pending is None or self.question_timeout is None:
+            return False
+        if (now - pending.asked_at).total_seconds() <= self.question_timeout:
+            return False
+        _LOGGER.debug("question %s timed out", pending.kind)
+        self._pending = None
+        return True
+
+    def understand(self, text: str, now: datetime) -> Match | None:
+        return understand(
+            text,
+            self.language.intents,
+            today=self.store.day_of(now),
+            week_start=self.settings.week_start,
+        )
+
+    def respond(
+        self,
+        text: str,
+        now: datetime,
+        *,
+        match: Match | None = None,
+        confidence: float | None = None,
+        source: str = "text",
+    ) -> Reply:
+        """Answer one utterance. `match` may be passed when it was already understood."""
+        self.expire(now)
+        if not text.strip():
+            return Reply()
+        if self.language.crisis.is_crisis(text):
+            self._pending = None
+            return self._remember(Reply((self.settings.crisis_message,), intent="safety"))
+        match = match if match is not None else self.understand(text, now)
+        intent = match.intent if match else None
+        if self.paused and intent != "resume_listening":
+            return Reply()
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            reply = self._answer(pending, text, match, now, confidence, source)
+            if reply is not None:
+                return self._remember(reply)
+        if intent == "repeat":
+            return self._last_reply or Reply((self._say("repeat_nothing"),), intent="repeat")
+        return self._remember(self._act(match, text, now, confidence, source))
+
+    def offer_reflection(self, now: datetime) -> Reply:
+        """The evening offer, made by the loop at the configured time."""
+        self._pending = _Pending("evening", now)
+        return self._remember(Reply((self._say("evening_offer"),), "reflect", expects_answer=True))
+
+    def reflect(self, now: datetime) -> Reply:
+        """The evening reflection on today; it ends by offering to save one more glimmer."""
+        today = self.store.day_of(now)
+        parts = compose_reflection(
+            self.store.between(today, today),
+            memories(self.store, today),
+            today,
+            self.language.phrases,
+        )
+        self._pending = _Pending("offer_save", now)
+        return self._remember(Reply(tuple(parts), "reflect", expects_answer=True))
+
+    # --- inside -------------------------------------------------------------
+
+    def _say(self, key: str, **slots: object) -> str:
+        return self.language.phrases.reply(key, **slots)
+
+    def _remember(self, reply: Reply) -> Reply:
+        if reply.parts:
+            self._last_reply = reply
+        return reply
+
+    def _ask(self, kind: str, now: datetime, text: str, intent: str, **extra: object) -> Reply:
+        self._pending = _Pending(kind, now, **extra)  # type: ignore[arg-type]
+        return Reply((text,), intent, expects_answer=True)
+
+    def _answer(
+        self,
+        pending: _Pending,
+        text: str,
+        match: Match | None,
+        now: datetime,
+        confidence: float | None,
+        source: str,
+    ) -> Reply | None:
+        """Handle the answer to an open question; None when it was not an answer."""
+        intent = match.intent if match else None
+        if intent == "cancel":
+            return Reply((self._say("cancel"),), "cancel")
+        if pending.kind == "capture":
+            if intent == "capture_glimmer" and match and match.slots.get("text"):
+                said = str(match.slots["text"])
+            elif intent == "no":
+                return Reply((self._say("offer_declined"),), "no")
+            else:
+                said = _strip_answer(text)
+            return self._capture(said, now, confidence, source)
+        if intent == "yes":
+            return self._accept(pending, now, source)
+        if intent == "no":
+            key = {"confirm_delete": "delete_kept", "confirm_capture": "let_go",
+                   "evening": "evening_declined"}.get(pending.kind, "offer_declined")
+            return Reply((self._say(key),), "no")
+        return None
+
+    def _accept(self, pending: _Pending, now: datetime, source: str) -> Reply:
+        if pending.kind == "confirm_capture":
+            return self._save(pending.text, now, pending.confidence, source)
+        if pending.kind == "confirm_delete" and pending.glimmer is not None:
+            deleted = self.store.delete(pending.glimmer.id, at=now)
+            self._last_deleted = deleted
+            return Reply((self._say("delete_done"),), "delete_last", deleted=deleted)
+        if pending.kind == "more":
+            return self._read(pending.rest, now, "list_glimmers", intro=None)
+        if pending.kind == "evening":
+            return self.reflect(now)
+        return self._ask("capture", now, self._say("ask_what"), "capture_glimmer")
+
+    def _act(
+        self, match: Match | None, text: str, now: datetime, confidence: float | None, source: str
+    ) -> Reply:
+        if match is None:
+            return Reply((self._say("not_understood"),))
+        intent, slots = match.intent, match.slots
+        today = self.store.day_of(now)
+        if intent == "capture_glimmer":
+            said = str(slots.get("text") or "").strip()
+            if not said:
+                return self._ask("capture", now, self._say("ask_what"), intent)
+            return self._capture(said, now, confidence, source)
+        if intent in ("list_glimmers", "count_glimmers"):
+            span = slots.get("when") or DateRange(today, today)
+            words = describe_range(span, today, self.settings.week_start)
+            found = self.store.between(span.start, span.end)
+            if intent == "count_glimmers":
+                key = "count_some" if found else "count_none"
+                n = len(found)
+                return Reply((self._say(key, count=number_word(n), glimmers=plural(n), range=words),), intent)
+            if not found:
+                if span.start == span.end == today:
+                    return Reply((self._say("readback_none_today"),), intent)
+                return Reply((self._say("readback_none", today.toordinal(), range=words),), intent)
+            intro = self._say("readback_intro", count=number_word(len(found)),
+                              glimmers=plural(len(found)), range=words)
+            return self._read(tuple(found), now, intent, intro=intro)
+        if intent == "search_glimmers":
+            query = str(slots.get("query") or "").strip()
+            if not query:
+                return Reply((self._say("search_empty"),), intent)
+            found = self.store.search(query)
+            if not found:
+                return Reply((self._say("search_none", query=query),), intent)
+            intro = self._say("search_some", count=number_word(len(found)),
+                              glimmers=plural(len(found)), query=query)
+            return self._read(tuple(found), now, intent, intro=intro)
+        if intent == "random_glimmer":
+            return self._random(now)
+        if intent == "reflect":
+            return self.reflect(now)
+        if intent == "delete_last":
+            return self._delete_last(text, now)
+        if intent == "cancel":
+            return Reply((self._say("cancel"),), intent)
+        if intent == "help":
+            return Reply((self._say("help", examples=self._examples()),), intent)
+        if intent == "privacy":
+            wake = self.settings.wake_word
+            key = "privacy" if wake else "privacy_no_wake"
+            return Reply((self._say(key, path=self.settings.db_path, wake=wake),), intent)
+        if intent == "pause_listening":
+            self.paused = True
+            return Reply((self._say("pause"),), intent)
+        if intent == "resume_listening":
+            self.paused = False
+            return Reply((self._say("resume"),), intent)
+        return Reply((self._say("not_sure"),), intent)
+
+    def _capture(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
+        said = " ".join(said.split())
+        if not said:
+            return Reply((self._say("empty_capture"),), "capture_glimmer")
+        if source == "voice" and confidence is not None and confidence < CONFIRM_BELOW:
+            return self._ask("confirm_capture", now, self._say("confirm_heard", text=said),
+                             "capture_glimmer", text=said, confidence=confidence)
+        return self._save(said, now, confidence, source)
+
+    def _save(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
+        tags = tag_text(said, self.language.tags)
+        glimmer = self.store.add(said, at=now, source=source, confidence=confidence, tags=tags)
+        # Only now, with the glimmer durable on disk, may we say "saved".
+        return Reply((self._say("saved", text=sentence(lower_first(said)).rstrip(".") + "."),),
+                     "capture_glimmer", saved=glimmer)
+
+    def _read(self, found: tuple[Glimmer, ...], now: datetime, intent: str,
+              intro: str | None) -> Reply:
+        today = self.store.day_of(now)
+        first, rest = found[:READ_AT_ONCE], found[READ_AT_ONCE:]
+        parts = ([intro] if intro else []) + read_glimmers(first, today)
+        if not rest:
+            return Reply(tuple(parts), intent)
+        n = len(rest)
+        parts.append(self._say("readback_more", are="is" if n == 1 else "are", count=number_word(n)))
+        self._pending = _Pending("more", now, rest=rest)
+        return Reply(tuple(parts), intent, expects_answer=True)
+
+    def _random(self, now: datetime) -> Reply:
+        today = self.store.day_of(now)
+        every = self.store.all()
+        if not every:
+            return Reply((self._say("nothing_yet"),), "random_glimmer")
+        past = [g for g in every if g.day < today] or every
+        glimmer = self.rng.choice(past)
+        when = describe_day(glimmer.day, today)
+        return Reply((self._say("random", when=when, text=lower_first(sentence(glimmer.text))),),
+                     "random_glimmer")
+
+    def _delete_last(self, text: str, now: datetime) -> Reply:
+        words = plain_words(text)
+        if ("undo" in words or "back" in words) and self._last_deleted is not None:
+            restored = self.store.undo()
+            self._last_deleted = None
+            if restored is not None:
+                return Reply((self._say("undo_done", text=sentence(restored.text)),),
+                             "delete_last", restored=restored)
+        last = self.store.last()
+        if last is None:
+            return Reply((self._say("delete_nothing"),), "delete_last")
+        return self._ask("confirm_delete", now, self._say("delete_confirm", text=last.text),
+                         "delete_last", glimmer=last)
+
+    def _examples(self) -> str:
+        intents = self.language.intents
+        examples = []
+        for name in ("capture_glimmer", "list_glimmers", "random_glimmer", "reflect"):
+            examples.extend(intents.examples(name, 1))
+        quoted = [f"'{e}'" for e in examples]
+        if len(quoted) > 1:
+            quoted[-1] = "or " + quoted[-1]
+        return ", ".join(quoted)
+
+
+def _strip_answer(text: str) -> str:
+    """'um it was the rain' -> 'the rain': the answer to 'What was it?' without its run-up."""
+    words = text.split()
+    while words and words[0].lower().strip(",.") in _ANSWER_FILLERS:
+        words = words[1:]
+    lowered = [w.lower().strip(",.'") for w in words]
+    for opener in _ANSWER_OPENERS:
+        if tuple(lowered[: len(opener)]) == opener and len(words) > len(opener):
+            words = words[len(opener):]
+            break
+    return " ".join(words)

@@ -1,0 +1,73 @@
+"""What the assistant says: reply texts and reflection phrase lists, loaded from intents/<lang>/."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from voice_glimmers.errors import IntentFileError
+
+REFLECTION_KEYS = (
+    "openings", "today_intro", "prompts", "on_this_day", "none_today",
+    "grounding", "offer_first", "closings", "offer_more",
+)
+
+
+def _variants(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise IntentFileError(f"{where} should be a text or a list of texts")
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Reply texts by key; each key has one or more variants."""
+
+    replies: Mapping[str, tuple[str, ...]]
+    reflection: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def from_yaml(cls, stream: IO[str], name: str = "replies.yaml") -> Phrases:
+        import yaml
+
+        try:
+            data = yaml.safe_load(stream)
+        except yaml.YAMLError as err:
+            raise IntentFileError(f"{name}: not valid YAML ({err})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("replies"), dict):
+            raise IntentFileError(f"{name}: needs a 'replies:' mapping")
+        replies = {k: _variants(v, f"{name}: replies.{k}") for k, v in data["replies"].items()}
+        section = data.get("reflection")
+        if not isinstance(section, dict):
+            raise IntentFileError(f"{name}: needs a 'reflection:' mapping")
+        missing = [k for k in REFLECTION_KEYS if k not in section]
+        if missing:
+            raise IntentFileError(f"{name}: reflection is missing {', '.join(missing)}")
+        reflection = {k: _variants(v, f"{name}: reflection.{k}") for k, v in section.items()}
+        return cls(replies=replies, reflection=reflection)
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> Phrases:
+        path = folder / "replies.yaml"
+        try:
+            with path.open(encoding="utf-8") as stream:
+                return cls.from_yaml(stream, name=str(path))
+        except OSError as err:
+            raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None
+
+    def reply(self, key: str, index: int = 0, **slots: Any) -> str:
+        """The reply `key`, variant `index` (wrapping), with {slots} filled in."""
+        variants = self.replies[key]
+        return variants[index % len(variants)].format(**slots)
+
+    def pick(self, key: str, index: int = 0, **slots: Any) -> str:
+        """A reflection phrase: variant `index` (wrapping), with {slots} filled in."""
+        variants = self.reflection[key]
+        return variants[index % len(variants)].format(**slots)
+
+    def count(self, key: str) -> int:
+        return len(self.reflection[key])

@@ -1,0 +1,167 @@
+"""Spoken look-backs: read-backs of glimmers and the evening reflection, from phrase data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from voice_glimmers.phrases import Phrases
+from voice_glimmers.store import Glimmer, GlimmerStore
+from voice_glimmers.when import DateRange
+
+READ_AT_ONCE = 5
+_NUMBER_WORDS = (
+    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen", "twenty",
+)
+
+
+def number_word(n: int) -> str:
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+
+
+def plural(n: int, word: str = "glimmer") -> str:
+    return word if n == 1 else word + "s"
+
+
+def sentence(text: str) -> str:
+    """A glimmer as a spoken sentence: capital first letter, closing full stop."""
+    text = " ".join(text.split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def lower_first(text: str) -> str:
+    """'The cat' -> 'the cat' to follow a colon; leaves 'I ...' and acronyms alone."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def month_day(day: date, today: date) -> str:
+    label = f"{day:%B} {day.day}"
+    return label if day.year == today.year else f"{label}, {day.year}"
+
+
+def week_start_of(day: date, week_start: int) -> date:
+    return day - timedelta(days=(day.weekday() - week_start) % 7)
+
+
+def describe_range(span: DateRange, today: date, week_start: int = 0) -> str:
+    """Natural words for a range of glimmer days: 'today', 'on Monday', 'this week'..."""
+    start, end = span.start, span.end
+    if start == end:
+        ago = (today - start).days
+        if ago == 0:
+            return "today"
+        if ago == 1:
+            return "yesterday"
+        if 1 < ago < 7:
+            return f"on {start:%A}"
+        return f"on {month_day(start, today)}"
+    this_week = week_start_of(today, week_start)
+    if start == this_week and end >= today:
+        return "this week"
+    if start == this_week - timedelta(days=7) and end == this_week - timedelta(days=1):
+        return "last week"
+    first_of_month = today.replace(day=1)
+    if start == first_of_month and end >= today:
+        return "this month"
+    last_month_end = first_of_month - timedelta(days=1)
+    if start == last_month_end.replace(day=1) and end == last_month_end:
+        return "last month"
+    if start <= date(1900, 1, 1):
+        return "altogether"
+    if end >= today:
+        return f"in the last {number_word((today - start).days + 1)} days"
+    return f"from {month_day(start, today)} to {month_day(end, today)}"
+
+
+def describe_day(day: date, today: date) -> str:
+    """When a glimmer was, to open a sentence: 'Yesterday', 'Last Tuesday', 'On March 3'."""
+    ago = (today - day).days
+    if ago == 0:
+        return "Today"
+    if ago == 1:
+        return "Yesterday"
+    if 1 < ago < 7:
+        return f"Last {day:%A}"
+    if ago == 7:
+        return "A week ago"
+    return f"On {month_day(day, today)}"
+
+
+def read_glimmers(glimmers: Sequence[Glimmer], today: date) -> list[str]:
+    """Each glimmer as a sentence; across several days each day is named once; the last gets 'And'."""
+    several_days = len({g.day for g in glimmers}) > 1
+    parts: list[str] = []
+    previous: date | None = None
+    for i, glimmer in enumerate(glimmers):
+        text = sentence(glimmer.text)
+        if several_days and glimmer.day != previous:
+            text = f"{describe_day(glimmer.day, today)}: {lower_first(text)}"
+        elif i == len(glimmers) - 1 and i > 0:
+            text = f"And {lower_first(text)}"
+        previous = glimmer.day
+        parts.append(text)
+    return parts
+
+
+@dataclass(frozen=True)
+class Memory:
+    """A glimmer from this day a week, a month or a year ago."""
+
+    ago: str
+    glimmer: Glimmer
+
+
+def memories(store: GlimmerStore, today: date) -> list[Memory]:
+    """At most one 'on this day' glimmer: a year, a month or a week ago (the furthest first)."""
+    candidates = []
+    try:
+        candidates.append(("A year ago today", today.replace(year=today.year - 1)))
+    except ValueError:  # 29 February
+        pass
+    month = today.month - 1 or 12
+    year = today.year if today.month > 1 else today.year - 1
+    try:
+        candidates.append(("A month ago today", today.replace(year=year, month=month)))
+    except ValueError:  # the 31st after a shorter month
+        pass
+    candidates.append(("A week ago today", today - timedelta(days=7)))
+    for ago, day in candidates:
+        found = store.between(day, day)
+        if found:
+            return [Memory(ago, found[day.toordinal() % len(found)])]
+    return []
+
+
+def compose_reflection(
+    todays: Sequence[Glimmer], remembered: Sequence[Memory], today: date, phrases: Phrases
+) -> list[str]:
+    """The evening reflection as spoken parts; a gentle pause belongs between parts."""
+    turn = today.toordinal()
+    parts = [phrases.pick("openings", turn)]
+    if todays:
+        parts.append(phrases.pick("today_intro"))
+        for i, glimmer in enumerate(todays):
+            parts.append(sentence(glimmer.text))
+            if i < len(todays) - 1 or not remembered:
+                parts.append(phrases.pick("prompts", turn + i))
+    else:
+        parts.append(phrases.pick("none_today", turn))
+        parts.append(phrases.pick("grounding", turn))
+    for memory in remembered:
+        parts.append(phrases.pick(
+            "on_this_day", ago=memory.ago, text=lower_first(sentence(memory.glimmer.text))
+        ))
+    if todays:
+        parts.append(phrases.pick("closings", turn))
+        parts.append(phrases.pick("offer_more"))
+    else:
+        parts.append(phrases.pick("offer_first"))
+    return parts
