@@ -1,0 +1,56 @@
+"""What the listening loop tells the world: JSON-lines events and the terminal display.
+
+Events (`--events FILE`, or `-` for stdout) are one JSON object per line, each with a
+`type` (partial, final, intent, reply, speaking, spoken, dropped, status) and `t`, the
+seconds since the loop started. The human display goes to stderr whenever the
+events go to stdout, so stdout carries nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+
+@dataclass
+class EventLog:
+    """Writes events as JSON lines; keeps nothing in memory."""
+
+    stream: IO[str] | None
+    started: float = field(default_factory=time.monotonic)
+
+    def emit(self, kind: str, **data: Any) -> dict[str, Any]:
+        event = {"type": kind, "t": round(time.monotonic() - self.started, 4), **data}
+        if self.stream is not None:
+            self.stream.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+            self.stream.flush()
+        return event
+
+
+@dataclass
+class Display:
+    """A calm, one-line-at-a-time view of what the assistant hears and says."""
+
+    stream: IO[str] = field(default_factory=lambda: sys.stderr)
+    show_partials: bool = True
+    _partial_shown: bool = False
+
+    def _clear_partial(self) -> None:
+        if self._partial_shown:
+            self.stream.write("\r\033[K" if self.stream.isatty() else "\n")
+            self._partial_shown = False
+
+    def partial(self, text: str) -> None:
+        if not self.show_partials or not self.stream.isatty():
+            return
+        self.stream.write(f"\r\033[K  … {text[-70:]}")
+        self.stream.flush()
+        self._partial_shown = True
+
+    def line(self, label: str, text: str) -> None:
+        self._clear_partial()
+        self.stream.write(f"{label:>9}  {text}\n")
+        self.stream.flush()
