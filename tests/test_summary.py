@@ -8,7 +8,13 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from voice_glimmers.store import Glimmer
-from voice_glimmers.summary import narrow_range, summarise, tag_label, therapy_markdown
+from voice_glimmers.summary import (
+    look_back_range,
+    narrow_range,
+    summarise,
+    tag_label,
+    therapy_markdown,
+)
 
 JUDGEMENT_WORDS = ("streak", "best", "missed", "failed", "only", "should", "score", "record")
 TODAY = date(2026, 11, 27)
@@ -116,3 +122,11 @@ def test_narrow_range_starts_at_first_glimmer_for_everything(glimmers):
     assert narrow_range([], date.min, TODAY) == (TODAY, TODAY)
     start = TODAY - timedelta(days=7)
     assert narrow_range(glimmers, start, TODAY) == (start, TODAY)
+
+
+def test_look_back_range():
+    assert look_back_range(None, TODAY) == (date(2026, 9, 5), TODAY)  # 84 days
+    assert look_back_range("  ", TODAY) == (date(2026, 9, 5), TODAY)
+    assert look_back_range("this month", TODAY) == (date(2026, 11, 1), TODAY)
+    assert look_back_range("all", TODAY) == (date.min, TODAY)
+    assert look_back_range("purple", TODAY) is None

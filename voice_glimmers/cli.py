@@ -45,27 +45,129 @@ class Context:
 
 
 def cmd_add(ctx: Context) -> int:
-    raise GlimmersError("'add' is not built yet")
+    """Save one glimmer typed on the command line."""
+    from voice_glimmers.formats import day_heading
+    from voice_glimmers.keyboard import moment_at, open_store
+    from voice_glimmers.store import validate_text
+
+    s = ctx.settings
+    now = ctx.clock()
+    text = validate_text(ctx.args.text)
+    at = now
+    if ctx.args.at:
+        at = moment_at(ctx.args.at, now, day_start_hour=s.day_start_hour, week_start=s.week_start)
+    # Tags come from the same word list the voice loop uses; a broken list never stops a save.
+    try:
+        from voice_glimmers.config import intents_dir
+        from voice_glimmers.tags import TagVocabulary, tag_text
+
+        tags = tag_text(text, TagVocabulary.from_dir(intents_dir() / s.language))
+    except GlimmersError as err:
+        _LOGGER.warning("saving without tags: %s", err)
+        tags = ()
+    with open_store(s, ctx.clock) as store:
+        glimmer = store.add(text, at=at, source="text", tags=tags)
+        today = store.day_of(now)
+    when = "" if glimmer.day == today else f" ({day_heading(glimmer.day)})"
+    print(f"Saved (id {glimmer.id}){when}: {glimmer.text}")
+    return 0
 
 
 def cmd_list(ctx: Context) -> int:
-    raise GlimmersError("'list' is not built yet")
+    """Glimmers of a day or range of days, grouped by day (default: today)."""
+    from voice_glimmers.clock import glimmer_day
+    from voice_glimmers.formats import to_json, to_listing
+    from voice_glimmers.keyboard import days_named, open_store
+
+    s = ctx.settings
+    words = " ".join(ctx.args.when).strip() or "today"
+    today = glimmer_day(ctx.clock(), s.day_start_hour)
+    span = days_named(words, today, week_start=s.week_start)
+    with open_store(s, ctx.clock) as store:
+        glimmers = store.all() if span.is_everything else store.between(span.start, span.end)
+    if ctx.args.json:
+        sys.stdout.write(to_json(glimmers))
+    elif glimmers:
+        sys.stdout.write(to_listing(glimmers))
+    elif span.is_everything:
+        print("No glimmers saved yet. Whenever one comes along, it will be kept here.")
+    elif span.start == span.end == today:
+        print("Nothing saved today, and that's alright.")
+    else:
+        print(f"Nothing saved for {words}.")
+    return 0
 
 
 def cmd_undo(ctx: Context) -> int:
-    raise GlimmersError("'undo' is not built yet")
+    """Bring back the glimmer deleted last."""
+    from voice_glimmers.keyboard import open_store
+
+    with open_store(ctx.settings, ctx.clock) as store:
+        restored = store.undo()
+    if restored is None:
+        print("There is nothing deleted to bring back.")
+    else:
+        print(f"Brought back (id {restored.id}): {restored.text}")
+    return 0
 
 
 def cmd_delete(ctx: Context) -> int:
-    raise GlimmersError("'delete' is not built yet")
+    """Delete one glimmer by id; undo brings it back."""
+    from voice_glimmers.errors import NotFound
+    from voice_glimmers.keyboard import open_store
+
+    try:
+        glimmer_id = int(ctx.args.id)
+    except ValueError:
+        raise NotFound(f"'{ctx.args.id}' is not a glimmer id; 'voice-glimmers list' shows them") from None
+    with open_store(ctx.settings, ctx.clock) as store:
+        deleted = store.delete(glimmer_id, at=ctx.clock())
+    print(f"Deleted (id {deleted.id}): {deleted.text}")
+    print("If that was a mistake, 'voice-glimmers undo' brings it back.")
+    return 0
 
 
 def cmd_export(ctx: Context) -> int:
-    raise GlimmersError("'export' is not built yet")
+    """Glimmers as Markdown, CSV or JSON, to the screen or a file."""
+    from voice_glimmers.clock import glimmer_day
+    from voice_glimmers.formats import to_csv, to_json, to_markdown
+    from voice_glimmers.keyboard import days_named, open_store, write_output
+
+    s = ctx.settings
+    if ctx.args.format == "therapy":
+        raise GlimmersError("The therapy summary cannot be exported by this version yet")
+    span = None
+    if ctx.args.when:
+        today = glimmer_day(ctx.clock(), s.day_start_hour)
+        span = days_named(ctx.args.when, today, week_start=s.week_start)
+    with open_store(s, ctx.clock) as store:
+        if span is None or span.is_everything:
+            glimmers = store.all()
+        else:
+            glimmers = store.between(span.start, span.end)
+    write = {"md": to_markdown, "csv": to_csv, "json": to_json}[ctx.args.format]
+    write_output(write(glimmers), ctx.args.output)
+    if ctx.args.output:
+        print(f"Wrote your glimmers to {ctx.args.output}", file=sys.stderr)
+    return 0
 
 
 def cmd_import(ctx: Context) -> int:
-    raise GlimmersError("'import' is not built yet")
+    """Glimmers from a JSON or CSV export; ones already here are skipped."""
+    from voice_glimmers.formats import read_glimmers
+    from voice_glimmers.keyboard import open_store, read_input
+
+    s = ctx.settings
+    path = ctx.args.file
+    glimmers = read_glimmers(read_input(path), name=str(path), day_start_hour=s.day_start_hour)
+    with open_store(s, ctx.clock) as store:
+        added = store.import_glimmers(glimmers)
+    already = len(glimmers) - added
+    line = f"Added {added} glimmer{'' if added == 1 else 's'} from {path}"
+    if already:
+        line += f"; {already} {'was' if already == 1 else 'were'} already here"
+    print(line + ".")
+    return 0
 
 
 def cmd_understand(ctx: Context) -> int:
@@ -80,13 +182,18 @@ def _dialogue(ctx: Context, store, *, question_timeout: float | None):
     return Dialogue(store, language, ctx.settings, question_timeout=question_timeout)
 
 
-def _speaker(ctx: Context, *, to_wav: Path | None = None):
-    """The real voice: pyttsx3 (espeak-ng on Linux) to the speakers, or into a WAV file."""
-    from voice_glimmers.speak import Pyttsx3Speaker, Voice, WavSpeaker
+def _voice(ctx: Context):
+    from voice_glimmers.speak import Voice
 
     s = ctx.settings
-    voice = Voice(rate=s.speech_rate, voice=s.speech_voice, volume=s.speech_volume)
-    return WavSpeaker(to_wav, voice) if to_wav else Pyttsx3Speaker(voice)
+    return Voice(rate=s.speech_rate, voice=s.speech_voice, volume=s.speech_volume)
+
+
+def _speaker(ctx: Context, *, to_wav: Path | None = None):
+    """The real voice: pyttsx3 (espeak-ng on Linux) to the speakers, or into a WAV file."""
+    from voice_glimmers.speak import Pyttsx3Speaker, WavSpeaker
+
+    return WavSpeaker(to_wav, _voice(ctx)) if to_wav else Pyttsx3Speaker(_voice(ctx))
 
 
 def cmd_chat(ctx: Context) -> int:
@@ -143,8 +250,107 @@ def cmd_reflect(ctx: Context) -> int:
     return 0
 
 
+def _wake_word(ctx: Context) -> str | None:
+    given = ctx.args.wake_word
+    if given is None:
+        return ctx.settings.wake_word
+    return None if given.strip().lower() in ("", "none", "off") else given.strip().lower()
+
+
+def _model_dir(ctx: Context) -> Path:
+    """The speech model; on a terminal, offer to download the default one when none is found."""
+    from voice_glimmers.errors import ModelNotFound
+    from voice_glimmers.models import DEFAULT_MODEL, download_model, resolve_model, user_models_dir
+
+    try:
+        return resolve_model(getattr(ctx.args, "model", None), ctx.settings, os.environ)
+    except ModelNotFound:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise
+        answer = input(f"No speech model found. Download {DEFAULT_MODEL} (about 40 MB)? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise
+        return download_model(DEFAULT_MODEL, user_models_dir())
+
+
 def cmd_listen(ctx: Context) -> int:
-    raise GlimmersError("'listen' is not built yet")
+    """The main job: hands-free, from the microphone (or a WAV file) to spoken replies."""
+    import signal
+
+    from voice_glimmers.events import Display, EventLog
+    from voice_glimmers.gate import Gate
+    from voice_glimmers.loop import Loop
+    from voice_glimmers.speak import PrintSpeaker
+    from voice_glimmers.transcribe import VoskTranscriber
+
+    args, settings = ctx.args, ctx.settings
+    model_dir = _model_dir(ctx)
+    events_stream = None
+    if args.events == "-":
+        events_stream = sys.stdout
+    elif args.events:
+        events_stream = open(args.events, "a", encoding="utf-8")  # noqa: SIM115
+    display = Display(sys.stderr)
+    events = EventLog(events_stream)
+    store = ctx.open_store()
+    speaker = source = None
+    try:
+        dialogue = _dialogue(ctx, store, question_timeout=settings.question_timeout_seconds)
+        display.line("model", str(model_dir))
+        transcriber = VoskTranscriber(model_dir)
+        loop_ref: list[Loop] = []
+
+        def speech_event(event: dict) -> None:
+            if loop_ref:
+                loop_ref[0].speech_event(event)
+
+        if args.no_speak:
+            out = open(os.devnull, "w") if events_stream is sys.stdout else sys.stdout  # noqa: SIM115
+            speaker = PrintSpeaker(out, on_event=speech_event)
+        elif args.speak_to:
+            from voice_glimmers.speak import WavSpeaker
+
+            speaker = WavSpeaker(args.speak_to, _voice(ctx), on_event=speech_event)
+        else:
+            from voice_glimmers.speak import Pyttsx3Speaker
+
+            speaker = Pyttsx3Speaker(_voice(ctx), on_event=speech_event)
+        if args.input:
+            from voice_glimmers.audio import WavSource
+
+            source = WavSource(args.input, realtime=args.realtime)
+        else:
+            from voice_glimmers.audio import MicSource
+
+            source = MicSource(args.device, on_status=lambda text: display.line("microphone", text))
+        wake = _wake_word(ctx)
+        loop = Loop(
+            source=source, transcriber=transcriber, dialogue=dialogue, speaker=speaker,
+            clock=ctx.clock, events=events, display=display,
+            gate=Gate(wake, settings.follow_up_seconds, settings.question_timeout_seconds),
+            half_duplex=args.input is None, reflection_time=settings.reflection_time,
+        )
+        loop_ref.append(loop)
+
+        def on_interrupt(signum, frame):  # first Ctrl-C: finish what is in hand, then stop
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            display.line("stopping", "finishing up (Ctrl-C again to stop at once)")
+            loop.stop()
+
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+        try:
+            loop.run()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    finally:
+        if source is not None:
+            source.close()
+        if speaker is not None:
+            speaker.close()
+        store.close()
+        if events_stream not in (None, sys.stdout):
+            events_stream.close()
+    return 0
 
 
 def cmd_devices(ctx: Context) -> int:

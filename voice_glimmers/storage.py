@@ -272,7 +272,7 @@ def recover(path: Path, clock: Callable[[], datetime]) -> list[str]:
         os.close(write_atomically(path, good))
         return [
             f"Your glimmer file could not be read, so I set it aside as {aside} "
-            f"and brought back the copy from {day:%A %-d %B %Y}. "
+            f"and brought back the copy from {day:%A} {day.day} {day:%B %Y}. "
             "Anything saved after that copy is still in the set-aside file."
         ]
     raise StoreCorrupt(

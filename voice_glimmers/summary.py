@@ -11,11 +11,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from voice_glimmers.store import Glimmer
+from voice_glimmers.when import resolve_when
 
 _LOGGER = logging.getLogger(__name__)
+
+LOOK_BACK_WEEKS = 12
+"""How far the garden and the therapy summary look back when no range is named."""
 
 TAG_LABELS = {"people": "people and connection"}
 """Tags shown under a longer name; every other tag is shown as it is."""
@@ -148,6 +152,18 @@ def _finish(lines: list[str], today: date) -> str:
     lines += ["", "---", ""]
     lines.append(f"Written on {long_date(today)}. Everything here stayed on my own computer.")
     return "\n".join(lines) + "\n"
+
+
+def look_back_range(
+    when: str | None, today: date, *, week_start: int = 0
+) -> tuple[date, date] | None:
+    """The glimmer days to look back over: the time words in `when`, or the last
+    LOOK_BACK_WEEKS weeks ending today when there are none. None if `when` names no range.
+    """
+    if when is None or not when.strip():
+        return today - timedelta(weeks=LOOK_BACK_WEEKS) + timedelta(days=1), today
+    found = resolve_when(when, today, week_start=week_start)
+    return None if found is None else (found.start, found.end)
 
 
 def narrow_range(glimmers: Iterable[Glimmer], start: date, end: date) -> tuple[date, date]:

@@ -47,7 +47,7 @@ _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _MONTH = "(?P<{}>" + "|".join(_MONTHS) + ")"
 _DAY = r"(?:the )?(?P<{}>\d+)(?:th)?"
 _PATTERN = re.compile(
-    r"\b(?:"
+    r"\b(?:(?:on|from|for|in|during|over|since|at|within|about) )?(?:"
     + "|".join(
         [
             _MONTH.format("m1") + " " + _DAY.format("d1"),
@@ -56,8 +56,8 @@ _PATTERN = re.compile(
             r"(?P<ago>\d+|a couple of|a couple|a) days? ago",
             r"(?:the )?(?:last|past|previous) (?P<last_n>\d+|couple of|couple|few)"
             r" (?P<unit>days?|weeks?)",
-            r"(?P<yesterday>yesterday|last night)",
-            r"(?P<today>today|tonight|this (?:morning|afternoon|evening)|so far today)",
+            r"(?P<yesterday>yesterdays?|last night)",
+            r"(?P<today>todays?|tonights?|this (?:morning|afternoon|evening)|so far today)",
             r"(?P<rel>this|last|past) (?P<period>week|month|year)",
             r"(?P<weekday>" + "|".join(_WEEKDAYS) + ")s?",
             r"(?P<all>all|everything|ever|all time|any time)",
@@ -125,20 +125,32 @@ def number_words(text: str) -> int | None:
     return read[0]
 
 
-def _normalise(text: str) -> str:
-    """Lower-case words with numbers as digits ("21", ordinals "21th")."""
-    tokens = re.findall(r"[a-z0-9]+", text.lower())
+def words(text: str) -> list[str]:
+    """The words of a text as `find_when` counts them: lower case letters and digits."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _normalise(tokens: list[str]) -> tuple[str, list[tuple[int, int, int]]]:
+    """Words with numbers as digits ("21", ordinals "21th"), and where each came from.
+
+    The second value holds, per normalised word, (character offset, first source
+    word, source word after the last).
+    """
     out: list[str] = []
-    i = 0
+    origin: list[tuple[int, int, int]] = []
+    offset = i = 0
     while i < len(tokens):
         read = _read_number(tokens, i)
         if read is None:
-            out.append(tokens[i])
-            i += 1
+            word, j = tokens[i], i + 1
         else:
-            value, ordinal, i = read
-            out.append(f"{value}th" if ordinal else str(value))
-    return " ".join(out)
+            value, ordinal, j = read
+            word = f"{value}th" if ordinal else str(value)
+        out.append(word)
+        origin.append((offset, i, j))
+        offset += len(word) + 1
+        i = j
+    return " ".join(out), origin
 
 
 def _count(word: str) -> int:
@@ -199,21 +211,48 @@ def _resolve(found: re.Match[str], today: date, week_start: int) -> DateRange | 
     return DateRange(date.min, today)
 
 
-def resolve_when(text: str, today: date, *, week_start: int = 0) -> DateRange | None:
-    """The range of glimmer days the time words in `text` name, or None if there are none.
+@dataclass(frozen=True)
+class WhenSpan:
+    """Time words found in a text: the range they name and where they are.
+
+    `start` and `end` index `words(text)` (end exclusive) and include a leading
+    preposition ("on monday", "from last week").
+    """
+
+    range: DateRange
+    start: int
+    end: int
+
+
+def find_when(text: str, today: date, *, week_start: int = 0) -> WhenSpan | None:
+    """The time words in `text` and the range of glimmer days they name, or None.
 
     The leftmost time expression wins, except that "all"/"everything"/"ever" only
     count when nothing more specific is said. A day that does not exist
     ("february thirtieth") gives None.
     """
-    normalised = _normalise(text)
+    tokens = words(text)
+    normalised, origin = _normalise(tokens)
     matches = list(_PATTERN.finditer(normalised))
     specific = [m for m in matches if m.group("all") is None]
     chosen = (specific or matches or [None])[0]
     if chosen is None:
         return None
     try:
-        return _resolve(chosen, today, week_start % 7)
+        found = _resolve(chosen, today, week_start % 7)
     except (OverflowError, ValueError):
         _LOGGER.debug("time words out of range: %r", text)
         return None
+    if found is None:
+        return None
+    inside = [(i, j) for at, i, j in origin if chosen.start() <= at < chosen.end()]
+    return WhenSpan(found, inside[0][0], inside[-1][1])
+
+
+def resolve_when(text: str, today: date, *, week_start: int = 0) -> DateRange | None:
+    """The range of glimmer days the time words in `text` name, or None if there are none.
+
+    See `find_when` for which words count.
+    """
+    found = find_when(text, today, week_start=week_start)
+    return found.range if found else None
