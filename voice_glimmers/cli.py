@@ -119,7 +119,9 @@ def cmd_delete(ctx: Context) -> int:
     try:
         glimmer_id = int(ctx.args.id)
     except ValueError:
-        raise NotFound(f"'{ctx.args.id}' is not a glimmer id; 'voice-glimmers list' shows them") from None
+        raise NotFound(
+            f"'{ctx.args.id}' is not a glimmer id; 'voice-glimmers list' shows them"
+        ) from None
     with open_store(ctx.settings, ctx.clock) as store:
         deleted = store.delete(glimmer_id, at=ctx.clock())
     print(f"Deleted (id {deleted.id}): {deleted.text}")
@@ -127,7 +129,38 @@ def cmd_delete(ctx: Context) -> int:
     return 0
 
 
+def _export_therapy(ctx: Context) -> int:
+    """The therapy summary: Markdown of the chosen days (default: the last 12 weeks)."""
+    from voice_glimmers.errors import UnknownWhen
+    from voice_glimmers.storage import describe_os_error, write_atomically
+    from voice_glimmers.summary import look_back_range, narrow_range, therapy_markdown
+
+    with ctx.open_store() as store:
+        today = store.day_of(ctx.clock())
+        span = look_back_range(ctx.args.when, today, week_start=ctx.settings.week_start)
+        if span is None:
+            raise UnknownWhen(
+                f"'{ctx.args.when}' does not name days I know; try 'this month', "
+                "'last month', 'the last 4 weeks' or 'all'"
+            )
+        glimmers = store.between(*span)
+    start, end = narrow_range(glimmers, *span)
+    text = therapy_markdown(glimmers, start, end, today=today)
+    if ctx.args.output is None:
+        sys.stdout.write(text)
+        return 0
+    path = ctx.args.output.expanduser().absolute()
+    try:
+        os.close(write_atomically(path, text.encode("utf-8")))
+    except OSError as err:
+        raise GlimmersError(f"Cannot write {path}: {describe_os_error(err)}") from None
+    print(f"Your therapy summary is at {path}")
+    return 0
+
+
 def cmd_export(ctx: Context) -> int:
+    if ctx.args.format == "therapy":
+        return _export_therapy(ctx)
     """Glimmers as Markdown, CSV or JSON, to the screen or a file."""
     from voice_glimmers.clock import glimmer_day
     from voice_glimmers.formats import to_csv, to_json, to_markdown
@@ -366,7 +399,36 @@ def cmd_doctor(ctx: Context) -> int:
 
 
 def cmd_garden(ctx: Context) -> int:
-    raise GlimmersError("'garden' is not built yet")
+    """Write the glimmer garden page (default ./glimmer-garden.html) and maybe open it."""
+    from voice_glimmers.errors import UnknownWhen
+    from voice_glimmers.garden import DEFAULT_FILENAME, render_garden
+    from voice_glimmers.storage import describe_os_error, write_atomically
+    from voice_glimmers.summary import look_back_range, narrow_range
+
+    with ctx.open_store() as store:
+        today = store.day_of(ctx.clock())
+        span = look_back_range(ctx.args.when, today, week_start=ctx.settings.week_start)
+        if span is None:
+            raise UnknownWhen(
+                f"'{ctx.args.when}' does not name days I know; try 'this month', "
+                "'last month', 'the last 4 weeks' or 'all'"
+            )
+        glimmers = store.between(*span)
+    start, end = narrow_range(glimmers, *span)
+    page = render_garden(glimmers, start, end, today=today, week_start=ctx.settings.week_start)
+    path = (ctx.args.output or Path(DEFAULT_FILENAME)).expanduser().absolute()
+    try:
+        os.close(write_atomically(path, page.encode("utf-8")))
+    except OSError as err:
+        raise GlimmersError(f"Cannot write {path}: {describe_os_error(err)}") from None
+    print(f"Your glimmer garden is at {path}")
+    if ctx.args.open:
+        import webbrowser
+
+        if not webbrowser.open(path.as_uri()):
+            print("voice-glimmers: no browser would open; the page is there to open yourself.",
+                  file=sys.stderr)
+    return 0
 
 
 # --- parsing --------------------------------------------------------------
@@ -411,7 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("add", cmd_add, "save a glimmer from the keyboard")
     p.add_argument("text", help="the glimmer, in your words")
-    p.add_argument("--at", metavar="WHEN", help="when it happened (e.g. 'yesterday' or 2026-11-20T18:00)")
+    p.add_argument("--at", metavar="WHEN", help="when it happened: a moment like 2026-11-20T18:00, "
+                   "or a day like 'yesterday' or 2026-11-20 (a day means noon that day)")
 
     p = command("list", cmd_list, "show glimmers (default: today)")
     p.add_argument("when", nargs="*", help="e.g. today, yesterday, 'this week', 'last month', all")
@@ -452,7 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("garden", cmd_garden, "write your glimmer garden: one HTML page to look back with")
     p.add_argument("--when", metavar="RANGE", help="which days (default: the last 12 weeks)")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE.html")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE.html",
+                   help="where to write it (default: glimmer-garden.html in this folder)")
     p.add_argument("--open", action="store_true", help="open it in your browser")
     return parser
 
