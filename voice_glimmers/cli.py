@@ -159,9 +159,9 @@ def _export_therapy(ctx: Context) -> int:
 
 
 def cmd_export(ctx: Context) -> int:
+    """Glimmers as Markdown, CSV or JSON, to the screen or a file."""
     if ctx.args.format == "therapy":
         return _export_therapy(ctx)
-    """Glimmers as Markdown, CSV or JSON, to the screen or a file."""
     from voice_glimmers.clock import glimmer_day
     from voice_glimmers.formats import to_csv, to_json, to_markdown
     from voice_glimmers.keyboard import days_named, open_store, write_output
