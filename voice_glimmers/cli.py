@@ -387,11 +387,56 @@ def cmd_listen(ctx: Context) -> int:
 
 
 def cmd_devices(ctx: Context) -> int:
-    raise GlimmersError("'devices' is not built yet")
+    from voice_glimmers.audio import list_devices
+
+    devices = list_devices()
+    if not devices:
+        print("No sound devices found. Check that a microphone is plugged in and switched on.")
+        return 1
+    print(f"{'':2}{'#':>3}  {'in':>3} {'out':>3} {'rate':>6}  name")
+    for d in devices:
+        mark = ("<" if d.is_default_input else " ") + (">" if d.is_default_output else " ")
+        print(f"{mark}{d.index:>3}  {d.max_input_channels:>3} {d.max_output_channels:>3} "
+              f"{d.default_samplerate:>6.0f}  {d.name}")
+    print("< default microphone, > default speaker. Choose one with: listen --device NUMBER")
+    return 0
 
 
 def cmd_model(ctx: Context) -> int:
-    raise GlimmersError("'model' is not built yet")
+    from voice_glimmers import models
+
+    args, env = ctx.args, os.environ
+    if args.action == "path":
+        print(models.resolve_model(args.model, ctx.settings, env))
+        return 0
+    list_url = env.get("VOICE_GLIMMERS_MODEL_LIST_URL") or models.MODEL_LIST_URL
+    if args.action == "download":
+        name = args.name or models.DEFAULT_MODEL
+        print(f"Downloading {name} into {models.user_models_dir()} ...", file=sys.stderr)
+        folder = models.download_model(name, models.user_models_dir(), list_url=list_url,
+                                       progress=sys.stderr.isatty())
+        print(folder)
+        return 0
+    found = models.find_models(ctx.settings, env)
+    try:
+        in_use = models.resolve_model(args.model, ctx.settings, env)
+    except GlimmersError:
+        in_use = None
+    if not found:
+        print("No speech model installed. Get one with: voice-glimmers model download")
+    for path in found:
+        print(f"{'*' if path == in_use else ' '} {path}")
+    if found:
+        print("* the one listen uses")
+    if args.remote:
+        names = {p.name for p in found} | {p.parent.name for p in found}
+        print(f"\nOffered at {list_url}:")
+        for m in models.fetch_model_list(list_url):
+            if not m.obsolete:
+                size = f"{m.size / 1e6:.0f} MB" if m.size else "?"
+                mark = "installed" if m.name in names else ""
+                print(f"  {m.name:<40} {m.lang:<8} {size:>8}  {mark}".rstrip())
+    return 0
 
 
 def cmd_doctor(ctx: Context) -> int:
@@ -510,6 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["list", "download", "path"])
     p.add_argument("name", nargs="?", help="model name (default: vosk-model-small-en-us-0.15)")
     p.add_argument("--model", type=Path, metavar="DIR", help="a model folder to check")
+    p.add_argument("--remote", action="store_true", help="list: also the models offered online")
 
     command("doctor", cmd_doctor, "check the model, microphone, speech output and database")
 
