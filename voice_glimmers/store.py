@@ -169,6 +169,8 @@ class GlimmerStore:
         clock = clock or system_clock
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except FileExistsError:
+            raise StoreError(f"{path.parent} is a file, not a folder") from None
         except OSError as err:
             raise StoreError(
                 f"Cannot make the folder {path.parent}: {describe_os_error(err)}"
