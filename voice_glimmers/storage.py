@@ -259,7 +259,7 @@ def recover(path: Path, clock: Callable[[], datetime]) -> list[str]:
         if data is not None or not backups:
             return []
         problem = f"{path} is empty"
-    _LOGGER.warning("damaged database: %s", problem)
+    _LOGGER.info("damaged database: %s", problem)
     for day, backup in backups:
         try:
             good = backup.read_bytes()
