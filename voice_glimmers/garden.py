@@ -60,7 +60,7 @@ p{margin:.5rem 0}
 .sprout{width:3rem;height:3rem;display:block;margin-bottom:.25rem}
 .range{color:var(--soft);font-size:1.05rem}
 .gentle{font-size:1.2rem;font-style:italic;max-width:36rem}
-.hint,.legend,footer{color:var(--soft);font-size:.9rem}
+.hint,.note,.legend,footer{color:var(--soft);font-size:.9rem}
 a{color:var(--ink)}
 :focus-visible{outline:3px solid var(--ring);outline-offset:2px;border-radius:6px}
 .skip{position:absolute;left:-999px}
@@ -111,7 +111,8 @@ padding:.9rem 1.1rem;margin:0 0 1rem}
 border-radius:999px;padding:0 .5rem;margin-left:.3rem;white-space:nowrap}
 footer{margin-top:3rem;border-top:1px solid var(--line);padding-top:1rem}
 @media (max-width:30rem){main{padding:1.25rem .8rem 2rem}h1{font-size:1.7rem}
-table.month{max-width:none}.pop{width:13rem}}
+table.month{max-width:none}.pop{width:13rem}.chart td.bar{width:35%}}
+@page{margin:1.5cm}
 @media print{html{font-size:11pt}body{background:#fff}main{max-width:none;padding:0}
 .pop,.skip,.hint{display:none!important}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -271,7 +272,7 @@ def _chart(summary: Summary) -> str:
         )
     out.append("</tbody></table>\n")
     if summary.untagged_count:
-        out.append(f"<p class=\"hint\">Without a sense or theme noted: "
+        out.append(f"<p class=\"note\">Without a sense or theme noted: "
                    f"{summary.untagged_count}.</p>\n")
     out.append("</section>\n")
     return "".join(out)
