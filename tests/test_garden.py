@@ -7,6 +7,8 @@ from datetime import date, datetime, timezone
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from voice_glimmers.garden import render_garden
 from voice_glimmers.store import Glimmer
@@ -193,3 +195,38 @@ def test_a_busy_day_shows_some_in_the_popover_and_all_in_the_list():
     assert pop.count("glimmer number") == 6 and "and 3 more below" in pop
     assert page.count("glimmer number") == 9 + 6
     assert 'class="l4 today"' in page and '<span class="count">9</span>' in page
+
+
+class _TextSpans(HTMLParser):
+    """Collects what a browser would show inside each <span class="text">."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts, self._inside = [], False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "span" and ("class", "text") in attrs:
+            self._inside = True
+            self.texts.append("")
+        elif self._inside:
+            self.texts.append(f"<unexpected {tag}>")
+
+    def handle_endtag(self, tag):
+        if tag == "span":
+            self._inside = False
+
+    def handle_data(self, data):
+        if self._inside:
+            self.texts[-1] += data
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
+               max_size=80).filter(str.strip))
+def test_any_words_come_back_as_the_same_text(text):
+    at = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    page = render_garden([glimmer(1, text, at, tags=(text,))], TODAY, TODAY, today=TODAY)
+    parser = _TextSpans()
+    parser.feed(page)
+    assert parser.texts == [text]
+    assert "<script" not in page.lower()
