@@ -83,6 +83,7 @@ def test_sigkill_at_random_moments_never_loses_a_returned_add(tmp_path):
     with GlimmerStore.open(db) as store:
         assert store.notices == []
         assert len(store.all()) >= 3000 + len(promised)
+        store.add("after the storm", at=datetime.now(UTC))
     assert list(tmp_path.glob(".*.tmp")) == []
 
 

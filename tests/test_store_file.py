@@ -159,13 +159,25 @@ def test_only_the_last_seven_daily_backups_are_kept(tmp_path):
     assert kept == [date(2026, 11, 10) - timedelta(days=n) for n in range(7)]
 
 
-def test_unfinished_writes_are_cleared_on_open(tmp_path):
+def test_unfinished_writes_are_cleared_before_the_first_change(tmp_path):
     db = tmp_path / "glimmers.json"
     GlimmerStore.open(db).close()
     leftover = tmp_path / ".glimmers.json.abc123.tmp"
     leftover.write_text("half")
-    GlimmerStore.open(db).close()
+    with GlimmerStore.open(db) as store:
+        assert leftover.exists()  # a reader never touches what a writer may be writing
+        store.add("tea", at=EVENING)
     assert not leftover.exists()
+
+
+def test_a_readable_file_opens_without_writing_anything(tmp_path):
+    db = tmp_path / "glimmers.json"
+    with GlimmerStore.open(db) as store:
+        store.add("tea", at=EVENING)
+    before = sorted(tmp_path.iterdir()), db.stat().st_mtime_ns
+    with GlimmerStore.open(db) as store:
+        assert len(store.all()) == 1
+    assert (sorted(tmp_path.iterdir()), db.stat().st_mtime_ns) == before
 
 
 def test_a_folder_that_cannot_be_made_is_a_store_error(tmp_path):

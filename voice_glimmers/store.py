@@ -1,13 +1,12 @@
-"""Glimmers and the store that keeps them: TinyDB on an atomic, locked, backed-up file."""
+"""The store that keeps every glimmer: TinyDB on an atomic, locked, backed-up file."""
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,15 @@ from tinydb.storages import MemoryStorage
 from tinydb.table import Document
 
 from voice_glimmers.clock import Clock, glimmer_day, system_clock
-from voice_glimmers.errors import InvalidText, NotFound, StoreCorrupt, StoreError
+from voice_glimmers.errors import NotFound, StoreCorrupt, StoreError
+from voice_glimmers.glimmer import (
+    LITTLE_WORDS,
+    MAX_TEXT_LENGTH,
+    SOURCES,
+    Glimmer,
+    search_words,
+    validate_text,
+)
 from voice_glimmers.storage import (
     META_TABLE,
     SCHEMA_VERSION,
@@ -26,110 +33,15 @@ from voice_glimmers.storage import (
     describe_os_error,
     ensure_backup,
     recover,
+    remove_leftover_temps,
 )
+
+__all__ = ["MAX_TEXT_LENGTH", "SOURCES", "Glimmer", "GlimmerStore", "validate_text"]
 
 _LOGGER = logging.getLogger(__name__)
 
-SOURCES = ("voice", "text", "import")
-MAX_TEXT_LENGTH = 2000
 TABLE = "glimmers"
 LOCK_TIMEOUT_SECONDS = 15.0
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_WORD = re.compile(r"[\w']+")
-_LITTLE_WORDS = frozenset(
-    "a an the my our your his her their of with about and or to in on at for from".split()
-)
-
-
-@dataclass(frozen=True)
-class Glimmer:
-    """One small moment of safety, calm or connection, in the person's own words."""
-
-    id: int
-    text: str
-    created_at: datetime  # timezone-aware
-    day: date  # the glimmer day (a day starts at 04:00 by default)
-    source: str = "text"  # one of SOURCES
-    confidence: float | None = None  # speech recognition confidence, 0..1
-    tags: tuple[str, ...] = field(default_factory=tuple)
-    deleted_at: datetime | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The public JSON shape (list --json, export --format json)."""
-        return {
-            "id": self.id,
-            "text": self.text,
-            "created_at": self.created_at.isoformat(),
-            "day": self.day.isoformat(),
-            "source": self.source,
-            "confidence": self.confidence,
-            "tags": list(self.tags),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Glimmer:
-        deleted = data.get("deleted_at")
-        return cls(
-            id=int(data["id"]),
-            text=str(data["text"]),
-            created_at=datetime.fromisoformat(data["created_at"]),
-            day=date.fromisoformat(data["day"]),
-            source=str(data.get("source") or "text"),
-            confidence=None if data.get("confidence") is None else float(data["confidence"]),
-            tags=tuple(data.get("tags") or ()),
-            deleted_at=datetime.fromisoformat(deleted) if deleted else None,
-        )
-
-    def to_record(self) -> dict[str, Any]:
-        """The stored shape: to_dict without the id (TinyDB's doc id) or empty fields."""
-        record = self.to_dict()
-        del record["id"]
-        if record["confidence"] is None:
-            del record["confidence"]
-        if self.deleted_at is not None:
-            record["deleted_at"] = self.deleted_at.isoformat()
-        return record
-
-
-def validate_text(text: str) -> str:
-    """The glimmer's words, trimmed; InvalidText when they cannot be kept as a glimmer."""
-    if not isinstance(text, str):
-        raise InvalidText("A glimmer needs to be text")
-    if "\x00" in text:
-        raise InvalidText("That text holds a NUL character (\\0), which a glimmer cannot keep")
-    text = text.strip()
-    if not text:
-        raise InvalidText("That glimmer is empty; it needs a few words")
-    if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidText(
-            f"That glimmer is {len(text):,} characters long; a glimmer can hold up to "
-            f"{MAX_TEXT_LENGTH:,}"
-        )
-    if _CONTROL.search(text):
-        raise InvalidText("That text holds control characters, which a glimmer cannot keep")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidText("That text holds bytes that are not valid UTF-8") from None
-    return text
-
-
-def _stems(text: str) -> set[str]:
-    """Lower-case words, with simple plural endings taken off (dogs -> dog, berries -> berry)."""
-    stems = set()
-    for word in _WORD.findall(text.lower().replace("\u2019", "'")):
-        word = word.strip("'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        if len(word) > 4 and word.endswith("ies"):
-            word = word[:-3] + "y"
-        elif len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
-            word = word[:-2]
-        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        if word:
-            stems.add(word)
-    return stems
 
 
 class GlimmerStore:
@@ -146,7 +58,6 @@ class GlimmerStore:
         *,
         day_start_hour: int = 4,
         path: Path | None = None,
-        lock: Any = None,
         clock: Clock = system_clock,
     ) -> None:
         self.notices: list[str] = []
@@ -154,7 +65,8 @@ class GlimmerStore:
         self.path = path
         self._db = db
         self._table = db.table(TABLE, cache_size=0)
-        self._lock = lock
+        self._lock: Any = None  # a filelock.FileLock, made on first use
+        self._tidied = False
         self._clock = clock
         self._guard = threading.RLock()
 
@@ -162,11 +74,13 @@ class GlimmerStore:
     def open(
         cls, path: Path, *, day_start_hour: int = 4, clock: Clock | None = None
     ) -> GlimmerStore:
-        """Open (or create) the database at `path`, restoring a backup if it is damaged."""
-        from filelock import FileLock
+        """Open (or create) the database at `path`, restoring a backup if it is damaged.
 
+        A readable file is opened without taking the lock or writing anything, so
+        `list` works beside a busy listening loop. `clock` names backups and
+        set-aside files (default: the system clock).
+        """
         path = Path(path).expanduser().absolute()
-        clock = clock or system_clock
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except FileExistsError:
@@ -175,17 +89,12 @@ class GlimmerStore:
             raise StoreError(
                 f"Cannot make the folder {path.parent}: {describe_os_error(err)}"
             ) from None
-        lock = FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         store = cls(
             TinyDB(path, storage=AtomicJSONStorage),
-            day_start_hour=day_start_hour, path=path, lock=lock, clock=clock,
+            day_start_hour=day_start_hour, path=path, clock=clock or system_clock,
         )
         try:
-            with store._locked():
-                store.notices.extend(recover(path, clock))
-                if path.exists() and path.stat().st_mode & 0o077:
-                    path.chmod(0o600)
-                store._start()
+            store._check_file()
         except BaseException:
             store.close()
             raise
@@ -246,14 +155,14 @@ class GlimmerStore:
 
         Case, plural endings and little words ("my", "the") do not matter.
         """
-        wanted = _stems(query)
-        wanted = (wanted - _LITTLE_WORDS) or wanted
+        wanted = search_words(query)
+        wanted = (wanted - LITTLE_WORDS) or wanted
         if not wanted:
             return []
         found = self._sorted(
             (key, doc)
             for key, doc in self._records().items()
-            if not doc.get("deleted_at") and wanted <= _stems(str(doc.get("text", "")))
+            if not doc.get("deleted_at") and wanted <= search_words(str(doc.get("text", "")))
         )
         return found[::-1]
 
@@ -336,6 +245,24 @@ class GlimmerStore:
 
     # --- inside -------------------------------------------------------------
 
+    def _check_file(self) -> None:
+        """Read the file once; only a missing, empty or damaged one needs the lock."""
+        assert self.path is not None
+        try:
+            data = self._db.storage.read()
+        except StoreCorrupt:
+            data = None
+        if data is not None and META_TABLE in data:
+            if self.path.stat().st_mode & 0o077:
+                try:
+                    self.path.chmod(0o600)
+                except OSError as err:
+                    _LOGGER.warning("could not make %s private: %s", self.path, err)
+            return
+        with self._locked():
+            self.notices.extend(recover(self.path, self._clock))
+            self._start()
+
     def _start(self) -> None:
         """Write the schema version into a new database."""
         with self._changing(backup=False):
@@ -345,12 +272,15 @@ class GlimmerStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        from filelock import Timeout
-
+        """This thread alone (and, for a file, this process alone) until the block ends."""
         with self._guard:
-            if self._lock is None:
+            if self.path is None:
                 yield
                 return
+            from filelock import FileLock, Timeout
+
+            if self._lock is None:
+                self._lock = FileLock(f"{self.path}.lock", timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
             try:
                 self._lock.acquire()
             except Timeout:
@@ -371,6 +301,9 @@ class GlimmerStore:
     def _changing(self, *, backup: bool = True) -> Iterator[None]:
         """Hold the lock for one read-modify-write; first keep today's backup."""
         with self._locked():
+            if self.path is not None and not self._tidied:
+                remove_leftover_temps(self.path)
+                self._tidied = True
             if backup and self.path is not None:
                 ensure_backup(self.path, self._clock().date())
             yield
