@@ -40,6 +40,8 @@ def d(text: str) -> date:
         ("friday", "2026-11-27", "2026-11-27"),  # the most recent one is today
         ("last friday", "2026-11-27", "2026-11-27"),
         ("this week", "2026-11-23", "2026-11-27"),
+        ("since monday", "2026-11-23", "2026-11-27"),
+        ("since november the first", "2026-11-01", "2026-11-27"),
         ("last week", "2026-11-16", "2026-11-22"),
         ("the past week", "2026-11-21", "2026-11-27"),
         ("this month", "2026-11-01", "2026-11-27"),

@@ -7,37 +7,36 @@ when the one before found nothing:
 1. hassil, strictly, on the words as heard (lower case, no punctuation or
    apostrophes), then with the time words ("from last week") taken out;
 2. the same after mending words that sound like ours ("limmer" -> "glimmer");
-3. rapidfuzz against expanded templates, with a threshold and a margin between
-   the best and the second-best intent.
+3. rapidfuzz against the expanded templates, re-scored word by word, with a
+   threshold and a margin between the best and the second-best intent.
 
-Free text ({text}, {query}) is always cut from the words as heard.
+Before hassil runs, intents that cannot match are dropped: a template without
+free text can only match words it contains. Free text ({text}, {query}) is
+always cut from the words as heard, never from mended ones.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import re
-from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from voice_glimmers.errors import IntentFileError
 from voice_glimmers.when import DateRange, WhenSpan, find_when
 
 _LOGGER = logging.getLogger(__name__)
 
 FREE_SLOTS = ("text", "query")
 WHEN_INTENTS = ("list_glimmers", "count_glimmers")
-FUZZY_THRESHOLD = 84.0  # below this, nothing matched
+FUZZY_THRESHOLD = 82.0  # below this, nothing matched
 CAPTURE_THRESHOLD = 90.0  # a false capture writes a stranger's words into a journal
 FUZZY_MARGIN = 6.0  # the best intent must beat the next one by this much
 MAX_WORDS = 80
-SAMPLES_PER_TEMPLATE = 40
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[\W_]+")
+Span = tuple[str, int, int]  # a free slot: name, first word, word after the last
 
 
 @dataclass(frozen=True)
@@ -57,18 +56,49 @@ class Match:
 
 
 @dataclass(frozen=True)
-class _Phrase:
-    """One expanded template for the fuzzy layer; `slot` is its wildcard, if any."""
+class Phrase:
+    """One way of saying an intent, for the fuzzy layer.
+
+    With a free slot, `words` are its trigger words, and the free text comes
+    after them (or before, if `slot_first`).
+    """
 
     intent: str
-    text: str
+    words: tuple[str, ...]
     slot: str | None = None
     slot_first: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass(frozen=True)
+class PhraseTable:
+    """Expanded templates for the fuzzy layer, grouped for rapidfuzz."""
+
+    plain: tuple[Phrase, ...]  # without free text
+    plain_texts: tuple[str, ...]
+    heads: dict[int, tuple[tuple[Phrase, ...], tuple[str, ...]]]  # by number of words
+    tails: dict[int, tuple[tuple[Phrase, ...], tuple[str, ...]]]
+
+    @classmethod
+    def from_phrases(cls, phrases: list[Phrase]) -> PhraseTable:
+        unique = list(dict.fromkeys(phrases))
+        plain = tuple(p for p in unique if p.slot is None)
+
+        def grouped(first: bool) -> dict[int, tuple[tuple[Phrase, ...], tuple[str, ...]]]:
+            sizes = sorted({len(p.words) for p in unique if p.slot and p.slot_first == first})
+            return {n: (group, tuple(p.text for p in group)) for n in sizes
+                    for group in [tuple(p for p in unique if p.slot and p.slot_first == first
+                                        and len(p.words) == n)]}
+
+        return cls(plain, tuple(p.text for p in plain), grouped(False), grouped(True))
 
 
 @dataclass(frozen=True)
 class Intents:
-    """The intents of one language, loaded once."""
+    """The intents of one language, loaded once (see intent_files for loading)."""
 
     language: str
     grammar: Any = field(repr=False)  # hassil.Intents
@@ -77,31 +107,25 @@ class Intents:
     hesitations: frozenset[str] = field(repr=False)
     question_words: frozenset[str] = field(repr=False)
     misheard: dict[str, str] = field(repr=False)
-    vocabulary: frozenset[str] = field(repr=False)
+    vocabulary: dict[str, frozenset[str] | None] = field(repr=False)  # None: has free text
     required: dict[str, frozenset[str]] = field(repr=False)
-    phrases: tuple[_Phrase, ...] = field(repr=False)
+    table: PhraseTable = field(repr=False)
+    known: frozenset[str] = field(repr=False)  # every word of every template
+    skip_tokens: frozenset[str] = field(repr=False)
 
     @classmethod
     def from_dir(cls, folder: Path) -> Intents:
         """Load `folder`/sentences/*.yaml, where folder is e.g. intents/en."""
-        files = sorted(Path(folder, "sentences").glob("*.yaml"))
-        if not files:
-            raise IntentFileError(f"{folder}: no intent files in {Path(folder, 'sentences')}")
-        streams: list[IO[str]] = []
-        try:
-            for path in files:
-                streams.append(path.open(encoding="utf-8"))
-            return cls.from_yaml(*streams)
-        except (OSError, UnicodeDecodeError) as err:
-            raise IntentFileError(f"{folder}: an intent file cannot be read: {err}") from None
-        finally:
-            for stream in streams:
-                stream.close()
+        from voice_glimmers.intent_files import load_dir
+
+        return load_dir(Path(folder))
 
     @classmethod
     def from_yaml(cls, *streams: IO[str]) -> Intents:
         """Load from open YAML streams; a stream's `name` names it in errors."""
-        return _build(streams)
+        from voice_glimmers.intent_files import load_streams
+
+        return load_streams(streams)
 
     @property
     def names(self) -> list[str]:
@@ -111,13 +135,11 @@ class Intents:
         """A few natural example phrases for an intent (for help)."""
         return list(self.examples_of.get(intent, ()))[:n]
 
-    # --- words ------------------------------------------------------------
-
     def words(self, text: str) -> list[str]:
         """Lower-case words without punctuation; "here's" becomes "heres"."""
         return _NOT_WORD.sub(" ", _APOSTROPHES.sub("", text.lower())).split()
 
-    def mend(self, words: list[str]) -> list[str]:
+    def mend(self, words: list[str], known: frozenset[str]) -> list[str]:
         """Words that sound like ours replaced by ours, one for one."""
         from rapidfuzz import fuzz, process
 
@@ -125,246 +147,70 @@ class Intents:
         for word in words:
             if word in self.misheard:
                 word = self.misheard[word]
-            elif word not in self.vocabulary and len(word) >= 5 and word.isalpha():
-                best = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio,
-                                          processor=None, score_cutoff=85)
+            elif word not in known and len(word) >= 5 and word.isalpha():
+                best = process.extractOne(word, known, scorer=fuzz.ratio, processor=None,
+                                          score_cutoff=85)
                 word = best[0] if best else word
             mended.append(word)
         return mended
 
-    def trim(self, words: list[str]) -> list[str]:
-        """Free text without hesitations, and without skip words at either end."""
-        words = [w for w in words if w not in self.hesitations]
+    def trim(self, positions: list[int], words: list[str]) -> list[int]:
+        """Positions of free text without hesitations or skip words at either end."""
+        kept = [i for i in positions if words[i] not in self.hesitations]
         changed = True
-        while words and changed:
+        while kept and changed:
             changed = False
             for skip in self.skip_words:
                 n = len(skip)
-                if tuple(words[:n]) == skip:
-                    words, changed = words[n:], True
-                elif len(words) >= n and tuple(words[-n:]) == skip:
-                    words, changed = words[:-n], True
-        return words
+                if tuple(words[i] for i in kept[:n]) == skip:
+                    kept, changed = kept[n:], True
+                elif len(kept) >= n and tuple(words[i] for i in kept[-n:]) == skip:
+                    kept, changed = kept[:-n], True
+        return kept
 
-    # --- matching -----------------------------------------------------------
-
-    def strict(self, words: list[str]) -> tuple[str, tuple[str, int, int] | None] | None:
-        """hassil's best match: (intent, (slot, first word, word after)) or None."""
+    def strict(self, words: list[str]) -> tuple[str, Span | None] | None:
+        """hassil's best match among the intents that can match these words."""
         from hassil import recognize_best
 
-        text = " ".join(words)
-        result = recognize_best(text, self.grammar)
+        plain = {w for w in words if w not in self.hesitations}
+        names = [name for name, vocab in self.vocabulary.items()
+                 if vocab is None or plain <= vocab]
+        if not names:
+            return None
+        grammar = replace(self.grammar, intents={n: self.grammar.intents[n] for n in names})
+        result = recognize_best(" ".join(words), grammar)
         if result is None:
             return None
         for name in FREE_SLOTS:
             entity = result.entities.get(name)
-            if entity is not None:
-                return result.intent.name, _word_span(name, entity, words)
+            if entity is not None and entity.text_span is not None:
+                return result.intent.name, _word_span(name, entity.text_span, words)
         return result.intent.name, None
 
-    def fuzzy(self, words: list[str]) -> tuple[str, tuple[str, int, int] | None, float] | None:
-        """The clear best fuzzy match of words to expanded templates, or None."""
-        from rapidfuzz import fuzz
 
-        at = [i for i, w in enumerate(words) if w not in self.hesitations]
-        said = [words[i] for i in at]
-        whole = " ".join(said)
-        best: dict[str, tuple[float, tuple[str, int, int] | None]] = {}
-        for phrase in self.phrases:
-            if phrase.slot is None:
-                score, span = fuzz.ratio(whole, phrase.text, processor=None), None
-            else:
-                score, span = self._fuzzy_head(phrase, said, at)
-            if score > best.get(phrase.intent, (0.0, None))[0]:
-                best[phrase.intent] = (score, span)
-        ranked = sorted(best.items(), key=lambda item: -item[1][0])
-        if not ranked:
-            return None
-        intent, (score, span) = ranked[0]
-        runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        needed = CAPTURE_THRESHOLD if intent == "capture_glimmer" else FUZZY_THRESHOLD
-        if score < needed or score - runner_up < FUZZY_MARGIN:
-            _LOGGER.debug("no clear fuzzy match for %r: %s", whole, ranked[:2])
-            return None
-        required = self.required.get(intent)
-        if required:
-            free = range(span[1], span[2]) if span else range(0)
-            if required.isdisjoint(w for i, w in enumerate(words) if i not in free):
-                return None
-        return intent, span, score
-
-    def _fuzzy_head(
-        self, phrase: _Phrase, said: list[str], at: list[int]
-    ) -> tuple[float, tuple[str, int, int] | None]:
-        """Score the trigger words of a wildcard template against either end of `said`."""
-        from rapidfuzz import fuzz
-
-        size = phrase.text.count(" ") + 1
-        best: tuple[float, tuple[str, int, int] | None] = (0.0, None)
-        for n in (size - 1, size, size + 1):
-            if not 0 < n < len(said):
-                continue
-            part = said[-n:] if phrase.slot_first else said[:n]
-            score = fuzz.ratio(" ".join(part), phrase.text, processor=None)
-            if score > best[0]:
-                free = at[: len(said) - n] if phrase.slot_first else at[n:]
-                best = (score, (str(phrase.slot), free[0], free[-1] + 1))
-        return best
-
-
-def _build(streams: tuple[IO[str], ...]) -> Intents:
-    """Read, check and merge intent files, then expand templates for the fuzzy layer."""
-    import yaml
-    from hassil import Intents as Grammar
-    from hassil.util import merge_dict
-
-    merged: dict[str, Any] = {}
-    home: dict[str, str] = {}  # intent -> the file it is in
-    for stream in streams:
-        name = str(getattr(stream, "name", "<intent file>"))
-        try:
-            data = yaml.safe_load(stream)
-        except yaml.YAMLError as err:
-            raise IntentFileError(f"{name}: not valid YAML: {err}".replace("\n", " ")) from None
-        _check_file(name, data, merged.get("language"))
-        for intent in data.get("intents", {}):
-            if intent in home:
-                raise IntentFileError(f"{name}: intent {intent!r} is already in {home[intent]}")
-            home[intent] = name
-        merge_dict(merged, data)
-    if not home:
-        raise IntentFileError("no intents found in the intent files")
-    try:
-        grammar = Grammar.from_dict(merged)
-    except Exception as err:  # hassil raises plain errors for bad lists and rules
-        raise IntentFileError(f"{', '.join(sorted(set(home.values())))}: {err}") from None
-    phrases: list[_Phrase] = []
-    for intent in grammar.intents.values():
-        try:
-            phrases += _expand(grammar, intent)
-        except Exception as err:  # e.g. a missing <rule> or {list}
-            raise IntentFileError(f"{home[intent.name]}: intent {intent.name!r}: {err}") from None
-    skip = tuple(tuple(w.split()) for w in merged.get("skip_words", []))
-    vocabulary = {w for p in phrases for w in p.text.split()} | {w for s in skip for w in s}
-    return Intents(
-        language=str(merged["language"]),
-        grammar=grammar,
-        examples_of={k: tuple(v.get("examples", ())) for k, v in merged["intents"].items()},
-        skip_words=tuple(sorted(skip, key=len, reverse=True)),
-        hesitations=frozenset(merged.get("hesitations", ())),
-        question_words=frozenset(merged.get("question_words", ())),
-        misheard={str(k): str(v) for k, v in merged.get("misheard", {}).items()},
-        vocabulary=frozenset(vocabulary),
-        required={i.name: frozenset(k for d in i.data for k in d.required_keywords or ())
-                  for i in grammar.intents.values()},
-        phrases=tuple(dict.fromkeys(phrases)),
-    )
-
-
-def _check_file(name: str, data: Any, language: str | None) -> None:
-    """Raise IntentFileError naming the file and the first problem found."""
-    from hassil import parse_sentence
-
-    if not isinstance(data, dict):
-        raise IntentFileError(f"{name}: expected a mapping with 'language' and 'intents'")
-    if not isinstance(data.get("language"), str):
-        raise IntentFileError(f"{name}: 'language' is missing or not text")
-    if language is not None and data["language"] != language:
-        raise IntentFileError(f"{name}: language {data['language']!r}, others say {language!r}")
-    intents = data.get("intents", {})
-    if not isinstance(intents, dict):
-        raise IntentFileError(f"{name}: 'intents' must be a mapping of intent names")
-    for intent, body in intents.items():
-        if not isinstance(intent, str):
-            raise IntentFileError(f"{name}: intent name {intent!r} is not text (quote it)")
-        blocks = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(blocks, list) or not blocks:
-            raise IntentFileError(f"{name}: intent {intent!r} needs a 'data' list")
-        for block in blocks:
-            sentences = block.get("sentences") if isinstance(block, dict) else None
-            if not isinstance(sentences, list) or not sentences:
-                raise IntentFileError(f"{name}: intent {intent!r}: each data entry needs "
-                                      "a 'sentences' list")
-            for sentence in sentences:
-                try:
-                    if not isinstance(sentence, str):
-                        raise ValueError("not text")
-                    parse_sentence(sentence)
-                except Exception as err:  # hassil's parse errors share no base class
-                    raise IntentFileError(f"{name}: intent {intent!r}: template {sentence!r} "
-                                          f"cannot be read: {err}") from None
-
-
-def _expand(grammar: Any, intent: Any) -> list[_Phrase]:
-    """Sample each template (seeded, so the same every run) into plain phrases."""
-    rng = random.Random(intent.name)
-    phrases = []
-    for data in intent.data:
-        rules = {**grammar.expansion_rules, **data.expansion_rules}
-        lists = {**grammar.slot_lists, **data.slot_lists}
-        for sentence in data.sentences:
-            for _ in range(SAMPLES_PER_TEMPLATE):
-                words = " ".join(_sample(sentence.expression, rules, lists, rng)).split()
-                slot = next((w[1:-1] for w in words if w[1:-1] in FREE_SLOTS), None)
-                if slot is None:
-                    phrases.append(_Phrase(intent.name, " ".join(words)))
-                    continue
-                first = words[0] == "{" + slot + "}"
-                trigger = [w for w in words if w != "{" + slot + "}"]
-                if trigger:
-                    phrases.append(_Phrase(intent.name, " ".join(trigger), slot, first))
-    return phrases
-
-
-def _sample(expression: Any, rules: dict[str, Any], lists: dict[str, Any], rng: random.Random):
-    """One random way of saying an expression, as text pieces."""
-    from hassil.errors import MissingListError, MissingRuleError
-    from hassil.expression import Alternative, Group, ListReference, RuleReference, TextChunk
-
-    if isinstance(expression, TextChunk):
-        yield expression.text.strip()
-    elif isinstance(expression, Alternative):
-        yield from _sample(rng.choice(expression.items), rules, lists, rng)
-    elif isinstance(expression, Group):
-        for item in expression.items:
-            yield from _sample(item, rules, lists, rng)
-    elif isinstance(expression, RuleReference):
-        if expression.rule_name not in rules:
-            raise MissingRuleError(f"unknown rule <{expression.rule_name}>")
-        yield from _sample(rules[expression.rule_name].expression, rules, lists, rng)
-    elif isinstance(expression, ListReference):
-        if expression.list_name not in lists:
-            raise MissingListError(f"unknown list {{{expression.list_name}}}")
-        yield "{" + expression.slot_name + "}"
-
-
-def _word_span(name: str, entity: Any, words: list[str]) -> tuple[str, int, int]:
-    """Which words a hassil entity covers, from its character span."""
-    starts, offset = [], 0
-    for word in words:
-        starts.append(offset)
+def _word_span(name: str, chars: tuple[int, int], words: list[str]) -> Span:
+    """The words a character span of " ".join(words) covers."""
+    first = last = None
+    offset = 0
+    for i, word in enumerate(words):
+        if offset + len(word) > chars[0] and offset < chars[1]:
+            first = i if first is None else first
+            last = i
         offset += len(word) + 1
-    if entity.text_span is not None:
-        begin, end = entity.text_span
-    else:  # pragma: no cover - hassil 3.12 always reports spans
-        text = entity.text.strip()
-        begin = " ".join(words).rfind(text)
-        end = begin + len(text)
-    return name, bisect_right(starts, begin) - 1, bisect_right(starts, max(begin, end - 1))
+    if first is None or last is None:
+        return name, 0, 0
+    return name, first, last + 1
 
 
-def understand(
-    text: str, intents: Intents, *, today: date, week_start: int = 0
-) -> Match | None:
+def understand(text: str, intents: Intents, *, today: date, week_start: int = 0) -> Match | None:
     """The intent and slots of one utterance, or None when it is not for us."""
     from rapidfuzz import fuzz
 
     words = intents.words(text)
     if not words or len(words) > MAX_WORDS:
         return None
-    fixed = intents.mend(words)
-    when = find_when(" ".join(fixed), today, week_start=week_start)
-    mend_score = fuzz.ratio(" ".join(words), " ".join(fixed), processor=None)
+    fixed = intents.mend(words, intents.known)
+    when = find_when(" ".join(words), today, week_start=week_start)
     attempts: list[tuple[list[str], WhenSpan | None]] = [(words, None)]
     if when is not None:
         attempts.append((words, when))
@@ -373,26 +219,108 @@ def understand(
         if when is not None:
             attempts.append((fixed, when))
     for source, drop in attempts:
-        where = [i for i in range(len(source)) if drop is None or not drop.start <= i < drop.end]
+        where = _outside(len(source), drop)
         found = intents.strict([source[i] for i in where])
         if found is None:
             continue
         slots = _slots(intents, found[0], found[1], where, words, when, today)
         if slots is not None:
-            return Match(found[0], slots, 100.0 if source is words else mend_score, text)
-    where = [i for i in range(len(fixed)) if when is None or not when.start <= i < when.end]
-    fuzzy = intents.fuzzy([fixed[i] for i in where])
+            score = 100.0 if source is words else fuzz.ratio(" ".join(words), " ".join(fixed))
+            return Match(found[0], slots, score, text)
+    where = _outside(len(fixed), when)
+    fuzzy = _fuzzy(intents, [fixed[i] for i in where])
     if fuzzy is not None:
-        slots = _slots(intents, fuzzy[0], fuzzy[1], where, words, when, today)
+        intent, span, score = fuzzy
+        slots = _slots(intents, intent, span, where, words, when, today)
         if slots is not None:
-            return Match(fuzzy[0], slots, fuzzy[2], text)
+            return Match(intent, slots, score, text)
     return None
+
+
+def _fuzzy(intents: Intents, words: list[str]) -> tuple[str, Span | None, float] | None:
+    """The clear best fuzzy match, or None.
+
+    rapidfuzz finds likely phrases by their letters (fast, in C); those are then
+    scored word by word, so "stop the car" is not "stop the mic" though most of
+    the letters agree.
+    """
+    from rapidfuzz import fuzz, process
+
+    at = [i for i, w in enumerate(words) if w not in intents.hesitations]
+    said = [words[i] for i in at]
+    if not said:
+        return None
+    table = intents.table
+    scored: dict[str, tuple[float, Span | None]] = {}
+
+    def consider(phrase: Phrase, part: list[str], free: list[int]) -> None:
+        score = _word_score(part, phrase.words, intents.skip_tokens)
+        required = intents.required.get(phrase.intent)
+        if required and required.isdisjoint(part):
+            return
+        span = (phrase.slot, free[0], free[-1] + 1) if phrase.slot and free else None
+        if score > scored.get(phrase.intent, (0.0, None))[0]:
+            scored[phrase.intent] = (score, span)
+
+    for _, _, k in process.extract(" ".join(said), table.plain_texts, scorer=fuzz.ratio,
+                                   processor=None, limit=12, score_cutoff=60):
+        consider(table.plain[k], said, [])
+    for n in range(1, len(said)):
+        for first, groups in ((False, table.heads), (True, table.tails)):
+            part = said[-n:] if first else said[:n]
+            free = at[: len(said) - n] if first else at[n:]
+            for size in (n - 1, n, n + 1):
+                phrases, texts = groups.get(size, ((), ()))
+                for _, _, k in process.extract(" ".join(part), texts, scorer=fuzz.ratio,
+                                               processor=None, limit=3, score_cutoff=60):
+                    consider(phrases[k], part, free)
+    ranked = sorted(scored.items(), key=lambda item: -item[1][0])
+    if not ranked:
+        return None
+    intent, (score, span) = ranked[0]
+    runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
+    needed = CAPTURE_THRESHOLD if intent == "capture_glimmer" else FUZZY_THRESHOLD
+    if score < needed or score - runner_up < FUZZY_MARGIN:
+        _LOGGER.debug("no clear fuzzy match for %r: %s", said, ranked[:2])
+        return None
+    return intent, span, score
+
+
+def _word_score(said: list[str], phrase: tuple[str, ...], light: frozenset[str]) -> float:
+    """0..100: an edit distance over words, where a near-miss word costs little.
+
+    Swapping a word costs 1 minus its letter similarity (1 below 60%); adding or
+    dropping one costs 1, or 0.5 for short or skip words ("a", "the", "um").
+    """
+    from rapidfuzz.distance import Indel
+
+    def weight(word: str) -> float:
+        return 0.5 if len(word) <= 3 or word in light else 1.0
+
+    previous = [0.0]
+    for word in phrase:
+        previous.append(previous[-1] + weight(word))
+    for heard in said:
+        current = [previous[0] + weight(heard)]
+        for j, word in enumerate(phrase, 1):
+            if heard == word:
+                swap = previous[j - 1]
+            else:
+                similarity = Indel.normalized_similarity(heard, word)
+                swap = previous[j - 1] + (1 - similarity if similarity >= 0.6 else 1)
+            current.append(min(swap, previous[j] + weight(heard), current[j - 1] + weight(word)))
+        previous = current
+    return 100 * max(0.0, 1 - previous[-1] / max(len(said), len(phrase)))
+
+
+def _outside(size: int, span: WhenSpan | None) -> list[int]:
+    return [i for i in range(size) if span is None or not span.start <= i < span.end]
 
 
 def _slots(
     intents: Intents,
     intent: str,
-    span: tuple[str, int, int] | None,
+    span: Span | None,
     where: list[int],
     words: list[str],
     when: WhenSpan | None,
@@ -402,14 +330,13 @@ def _slots(
     slots: dict[str, Any] = {}
     if span is not None:
         name, first, last = span
-        positions = where[first:last]
-        if when is not None and all(when.start <= i < when.end for i in positions):
+        free = intents.trim(where[first:last], words)
+        if free and when is not None and all(when.start <= i < when.end for i in free):
             return None  # "glimmers from last week": time words are not a glimmer
-        free = intents.trim([words[i] for i in positions])
-        if name == "text" and free and free[0] in intents.question_words:
+        if name == "text" and free and words[free[0]] in intents.question_words:
             return None  # "what is a glimmer" is a question, not a glimmer
         if free:
-            slots[name] = " ".join(free)
+            slots[name] = " ".join(words[i] for i in free)
         elif name == "query":
             return None
     if intent in WHEN_INTENTS:

@@ -47,7 +47,7 @@ _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _MONTH = "(?P<{}>" + "|".join(_MONTHS) + ")"
 _DAY = r"(?:the )?(?P<{}>\d+)(?:th)?"
 _PATTERN = re.compile(
-    r"\b(?:(?:on|from|for|in|during|over|since|at|within|about) )?(?:"
+    r"\b(?:(?P<lead>on|from|for|in|during|over|since|at|within|about) )?(?:"
     + "|".join(
         [
             _MONTH.format("m1") + " " + _DAY.format("d1"),
@@ -227,8 +227,9 @@ class WhenSpan:
 def find_when(text: str, today: date, *, week_start: int = 0) -> WhenSpan | None:
     """The time words in `text` and the range of glimmer days they name, or None.
 
-    The leftmost time expression wins, except that "all"/"everything"/"ever" only
-    count when nothing more specific is said. A day that does not exist
+    "since monday" runs from that day to today. The leftmost time expression
+    wins, except that "all"/"everything"/"ever" only count when nothing more
+    specific is said. A day that does not exist
     ("february thirtieth") gives None.
     """
     tokens = words(text)
@@ -245,6 +246,8 @@ def find_when(text: str, today: date, *, week_start: int = 0) -> WhenSpan | None
         return None
     if found is None:
         return None
+    if chosen.group("lead") == "since":
+        found = DateRange(found.start, today)
     inside = [(i, j) for at, i, j in origin if chosen.start() <= at < chosen.end()]
     return WhenSpan(found, inside[0][0], inside[-1][1])
 
