@@ -19,6 +19,7 @@ from voice_glimmers.intents import WHEN_INTENTS, Intents, understand
 from voice_glimmers.when import DateRange
 
 ROOT = Path(__file__).resolve().parent.parent
+HELD_OUT = "heldout.yaml"
 LANGUAGES = sorted(p.name for p in (ROOT / "intents").iterdir() if (p / "sentences").is_dir())
 
 
@@ -72,7 +73,14 @@ def _understood(case: Case, loaded: dict[str, Intents]):
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.file}:{c.text}" for c in CASES])
 def test_sentence(case: Case, loaded):
-    assert _understood(case, loaded) == (case.intent, case.slots if case.intent else {})
+    """Every sentence is understood as written down; held-out misses only count below."""
+    got = _understood(case, loaded)
+    if case.intent != "capture_glimmer":
+        assert got[0] != "capture_glimmer", "a false capture"
+    expected = (case.intent, case.slots if case.intent else {})
+    if case.file == HELD_OUT and got != expected:
+        pytest.xfail(f"held out (counted in test_thresholds): understood {got}")
+    assert got == expected
 
 
 def test_thresholds(loaded, capsys):
@@ -86,16 +94,18 @@ def test_thresholds(loaded, capsys):
         exact = right and (intent is None or slots == case.slots)
         intent_ok += right
         slots_ok += exact
-        counts = per_file.setdefault(f"{case.language}/{case.file}", [0, 0])
-        counts[0] += exact
-        counts[1] += 1
+        counts = per_file.setdefault(f"{case.language}/{case.file}", [0, 0, 0])
+        counts[0] += right
+        counts[1] += exact
+        counts[2] += 1
         if intent == "capture_glimmer" and case.intent != "capture_glimmer":
             false_captures.append(case.text)
     total = len(CASES)
     with capsys.disabled():
         print()
-        for name, (ok, n) in sorted(per_file.items()):
-            print(f"  {name:40} {ok:4}/{n:<4} {100 * ok / n:5.1f}% exact")
+        for name, (ok, exact, n) in sorted(per_file.items()):
+            print(f"  {name:32} {n:4} sentences  intent {100 * ok / n:5.1f}%  "
+                  f"exact {100 * exact / n:5.1f}%")
         print(f"  intents {100 * intent_ok / total:.1f}%, slots {100 * slots_ok / total:.1f}% "
               f"over {total} sentences")
     assert total >= 250

@@ -204,7 +204,32 @@ def cmd_import(ctx: Context) -> int:
 
 
 def cmd_understand(ctx: Context) -> int:
-    raise GlimmersError("'understand' is not built yet")
+    """Show what each utterance means: the words of TEXT as one, or one per stdin line."""
+    import json
+
+    from voice_glimmers.clock import glimmer_day
+    from voice_glimmers.config import intents_dir
+    from voice_glimmers.intents import Intents, describe, understand
+
+    intents = Intents.from_dir(intents_dir() / ctx.settings.language)
+
+    def utterances():
+        if ctx.args.text:
+            yield " ".join(ctx.args.text)
+            return
+        for raw in sys.stdin.buffer:  # bytes: a line that is not UTF-8 cannot stop the rest
+            yield raw.decode("utf-8", "replace").rstrip("\r\n")
+
+    for line in utterances():
+        today = glimmer_day(ctx.clock(), ctx.settings.day_start_hour)
+        match = understand(line, intents, today=today, week_start=ctx.settings.week_start)
+        if ctx.args.json:
+            shown = match.to_dict() if match else {"text": line, "intent": None, "slots": {},
+                                                   "score": 0}
+            print(json.dumps(shown), flush=True)
+        else:
+            print(f"{line!r} -> {describe(match)}", flush=True)
+    return 0
 
 
 def _dialogue(ctx: Context, store, *, question_timeout: float | None):
