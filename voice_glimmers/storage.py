@@ -22,6 +22,11 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+try:  # the same bytes as json.dumps(..., separators=(",", ":")), about ten times faster
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None
+
 from voice_glimmers.errors import StoreCorrupt, StoreError, StoreTooNew
 
 _LOGGER = logging.getLogger(__name__)
@@ -103,7 +108,7 @@ def parse_database(raw: bytes, path: Path) -> dict[str, Any] | None:
     if not raw.strip():
         return None
     try:
-        data = json.loads(raw)
+        data = orjson.loads(raw) if orjson else json.loads(raw)
     except (ValueError, UnicodeDecodeError) as err:
         raise StoreCorrupt(f"{path} is not readable JSON ({err})") from None
     if not isinstance(data, dict) or not all(
@@ -121,6 +126,12 @@ def parse_database(raw: bytes, path: Path) -> dict[str, Any] | None:
             "please update voice-glimmers"
         )
     return data
+
+
+def encode_database(data: dict[str, Any]) -> bytes:
+    if orjson is not None:
+        return orjson.dumps(data)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def schema_of(data: dict[str, Any]) -> Any:
@@ -169,7 +180,7 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, Any]) -> None:
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        payload = encode_database(data)
         try:
             fd = write_atomically(self.path, payload)
         except OSError as err:
