@@ -167,8 +167,6 @@ def cmd_export(ctx: Context) -> int:
     from voice_glimmers.keyboard import days_named, open_store, write_output
 
     s = ctx.settings
-    if ctx.args.format == "therapy":
-        raise GlimmersError("The therapy summary cannot be exported by this version yet")
     span = None
     if ctx.args.when:
         today = glimmer_day(ctx.clock(), s.day_start_hour)
