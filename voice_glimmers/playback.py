@@ -19,6 +19,7 @@ from voice_glimmers.speech import Speech
 _LOGGER = logging.getLogger(__name__)
 
 BLOCK_SECONDS = 0.02  # audio is handed to the sound server this much at a time
+LATENCY_SECONDS = 0.1  # buffered ahead; less underruns on a busy machine (stop() drops it)
 POLL_SECONDS = 0.01  # how often play() looks for cancellation
 STALL_SECONDS = 10.0  # a speaker that takes nothing for this long has gone away
 _TRY_INSTEAD = "'voice-glimmers devices' lists speakers; --no-speak prints replies instead"
@@ -80,7 +81,7 @@ class Player:
                 handed["first"] = time.monotonic()
             handed["frames"] = start + len(chunk)
             if len(chunk) < frames:
-                raise sd.CallbackStop  # what is buffered still plays, then `finished`
+                raise sd.CallbackStop  # all handed over: `finished`, though the buffer still plays
 
         stream, speech = self._open(speech, feed, finished.set)
         samples = np.frombuffer(speech.samples, dtype="<i2")  # read by feed() once started
@@ -105,6 +106,14 @@ class Player:
                     raise SpeechOutputError(f"The speaker stopped taking sound; {_TRY_INSTEAD}")
             if not announced and handed["first"] and on_start is not None:
                 on_start(handed["first"])
+            if not interrupted and handed["frames"] < len(samples):  # ended by PortAudio
+                raise SpeechOutputError(f"The speaker went away mid-sentence; {_TRY_INSTEAD}")
+            drained_at = time.monotonic() + stream.latency  # the buffered tail is still playing
+            while not interrupted and time.monotonic() < drained_at:
+                time.sleep(POLL_SECONDS / 2)
+                if is_cancelled():
+                    interrupted = True
+                    stream.abort()
         except sd.PortAudioError as err:
             raise SpeechOutputError(f"Speech could not be played ({err}); {_TRY_INSTEAD}") from None
         finally:
@@ -124,7 +133,8 @@ class Player:
         def stream(rate: int) -> Any:
             return sd.OutputStream(
                 samplerate=rate, channels=1, dtype="int16", device=self.device,
-                blocksize=int(rate * BLOCK_SECONDS), callback=feed, finished_callback=done,
+                blocksize=int(rate * BLOCK_SECONDS), latency=LATENCY_SECONDS,
+                callback=feed, finished_callback=done,
             )
 
         try:
