@@ -89,8 +89,9 @@ def read_glimmers(text: str, *, name: str = "the file", day_start_hour: int = 4)
             raise GlimmersError(f"{name} is not readable JSON ({err})") from None
         where = "entry"
     else:
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
-        if not text.strip() or not {"text", "created_at"} <= set(rows[0] if rows else {}):
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = list(reader)
+        if not {"text", "created_at"} <= set(reader.fieldnames or ()):
             raise GlimmersError(
                 f"{name} is neither a JSON export nor a CSV with text and created_at columns"
             )

@@ -207,15 +207,15 @@ class GlimmerStore:
         """Bring back the glimmer deleted most recently; None if nothing is deleted."""
         with self._changing():
             deleted = [
-                (datetime.fromisoformat(doc["deleted_at"]), int(key))
+                self._glimmer(key, doc)
                 for key, doc in self._records().items()
                 if doc.get("deleted_at")
             ]
             if not deleted:
                 return None
-            _, glimmer_id = max(deleted)
-            self._table.update(delete_field("deleted_at"), doc_ids=[glimmer_id])
-            return self.get(glimmer_id)
+            newest = max(deleted, key=lambda g: (g.deleted_at, g.id))
+            self._table.update(delete_field("deleted_at"), doc_ids=[newest.id])
+            return replace(newest, deleted_at=None)
 
     def import_glimmers(self, glimmers: Iterable[Glimmer]) -> int:
         """Add glimmers from an export, keeping their ids when free; returns how many were new.
@@ -253,11 +253,11 @@ class GlimmerStore:
         except StoreCorrupt:
             data = None
         if data is not None and META_TABLE in data:
-            if self.path.stat().st_mode & 0o077:
-                try:
+            try:
+                if self.path.stat().st_mode & 0o077:
                     self.path.chmod(0o600)
-                except OSError as err:
-                    _LOGGER.warning("could not make %s private: %s", self.path, err)
+            except OSError as err:
+                _LOGGER.warning("could not make %s private: %s", self.path, err)
             return
         with self._locked():
             self.notices.extend(recover(self.path, self._clock))
