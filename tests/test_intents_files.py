@@ -75,6 +75,21 @@ def test_inline_yaml(english):
     assert understand("turn on the lights", small, today=FRIDAY) is None
 
 
+@pytest.mark.parametrize(
+    ("said", "text"),
+    [
+        ("Glimmer: the smell of rain, finally!", "the smell of rain, finally"),
+        ("Here's a glimmer - my friend's dog rolled over.", "my friend's dog rolled over"),
+        ("glimmer the uh birds um singing", "the birds singing"),
+        ("glimmer warm\x00socks\n", "warm socks"),
+        ("  GLIMMER   Warm   bread  ", "Warm bread"),
+    ],
+)
+def test_free_text_is_kept_as_written(english, said, text):
+    match = understand(said, english, today=FRIDAY)
+    assert (match.intent, match.slots) == ("capture_glimmer", {"text": text})
+
+
 def test_to_dict_is_the_understand_json_shape(english):
     match = understand("how many glimmers last week", english, today=FRIDAY)
     assert match.to_dict() == {
@@ -108,7 +123,7 @@ def test_another_language_is_a_folder(tmp_path):
     german = Intents.from_dir(tmp_path / "intents" / "de")
     assert german.language == "de"
     match = understand("Äh, Lichtblick: die Sonne im Gesicht", german, today=FRIDAY)
-    assert (match.intent, match.slots) == ("capture_glimmer", {"text": "die sonne im gesicht"})
+    assert (match.intent, match.slots) == ("capture_glimmer", {"text": "die Sonne im Gesicht"})
 
 
 @pytest.mark.parametrize(

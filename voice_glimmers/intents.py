@@ -35,7 +35,7 @@ CAPTURE_THRESHOLD = 90.0  # a false capture writes a stranger's words into a jou
 FUZZY_MARGIN = 6.0  # the best intent must beat the next one by this much
 MAX_WORDS = 80
 _APOSTROPHES = re.compile(r"['’‘`´]")
-_NOT_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"(?:[^\W_]|['’‘`´])+")
 Span = tuple[str, int, int]  # a free slot: name, first word, word after the last
 
 
@@ -137,7 +137,7 @@ class Intents:
 
     def words(self, text: str) -> list[str]:
         """Lower-case words without punctuation; "here's" becomes "heres"."""
-        return _NOT_WORD.sub(" ", _APOSTROPHES.sub("", text.lower())).split()
+        return [word for word, _, _ in _tokens(text)]
 
     def mend(self, words: list[str], known: frozenset[str]) -> list[str]:
         """Words that sound like ours replaced by ours, one for one."""
@@ -188,6 +188,26 @@ class Intents:
         return result.intent.name, None
 
 
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """Each word as matched (lower case, no apostrophes) and where it is in `text`."""
+    found = ((_APOSTROPHES.sub("", m.group().lower()), m.start(), m.end())
+             for m in _WORD.finditer(text))
+    return [token for token in found if token[0]]
+
+
+def _free_text(text: str, tokens: list[tuple[str, int, int]], kept: list[int]) -> str:
+    """The words at `kept` as they were written (case, commas), one space between runs."""
+    out = ""
+    for n, i in enumerate(kept):
+        if n and kept[n - 1] == i - 1:
+            between = text[tokens[i - 1][2]:tokens[i][1]]
+            out += between if between.isprintable() else " "
+        elif n:
+            out += " "
+        out += text[tokens[i][1]:tokens[i][2]]
+    return " ".join(out.split())
+
+
 def _word_span(name: str, chars: tuple[int, int], words: list[str]) -> Span:
     """The words a character span of " ".join(words) covers."""
     first = last = None
@@ -206,7 +226,8 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
     """The intent and slots of one utterance, or None when it is not for us."""
     from rapidfuzz import fuzz
 
-    words = intents.words(text)
+    tokens = _tokens(text)
+    words = [word for word, _, _ in tokens]
     if not words or len(words) > MAX_WORDS:
         return None
     fixed = intents.mend(words, intents.known)
@@ -223,7 +244,7 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
         found = intents.strict([source[i] for i in where])
         if found is None:
             continue
-        slots = _slots(intents, found[0], found[1], where, words, when, today)
+        slots = _slots(intents, found[0], found[1], where, (text, tokens), when, today)
         if slots is not None:
             score = 100.0 if source is words else fuzz.ratio(" ".join(words), " ".join(fixed))
             return Match(found[0], slots, score, text)
@@ -231,7 +252,7 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
     fuzzy = _fuzzy(intents, [fixed[i] for i in where])
     if fuzzy is not None:
         intent, span, score = fuzzy
-        slots = _slots(intents, intent, span, where, words, when, today)
+        slots = _slots(intents, intent, span, where, (text, tokens), when, today)
         if slots is not None:
             return Match(intent, slots, score, text)
     return None
@@ -322,11 +343,13 @@ def _slots(
     intent: str,
     span: Span | None,
     where: list[int],
-    words: list[str],
+    heard: tuple[str, list[tuple[str, int, int]]],
     when: WhenSpan | None,
     today: date,
 ) -> dict[str, Any] | None:
     """Slots for a match, or None when its free text is unusable (try the next layer)."""
+    text, tokens = heard
+    words = [word for word, _, _ in tokens]
     slots: dict[str, Any] = {}
     if span is not None:
         name, first, last = span
@@ -336,7 +359,7 @@ def _slots(
         if name == "text" and free and words[free[0]] in intents.question_words:
             return None  # "what is a glimmer" is a question, not a glimmer
         if free:
-            slots[name] = " ".join(words[i] for i in free)
+            slots[name] = _free_text(text, tokens, free)
         elif name == "query":
             return None
     if intent in WHEN_INTENTS:

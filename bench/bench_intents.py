@@ -1,0 +1,137 @@
+"""How fast voice-glimmers understands an utterance, against a naive fuzzy baseline.
+
+    .venv/bin/python bench/bench_intents.py [--rounds N] [--cap N]
+
+Utterances: every test sentence in intents/en/tests/ (tuned and held out alike).
+Measured in this process, after one warm-up pass: matching time per utterance
+(p50, p99 over all rounds) and intent-file load time (median of 5 loads; the
+first load, which also imports hassil, rapidfuzz and PyYAML, is shown apart).
+
+Baseline, in the same run: rapidfuzz `process.extractOne` (WRatio, default
+processor) over every sentence the templates expand to. Expansion explodes
+(one capture template alone has half a million ways of saying it), so hassil's
+`sample_intents` is capped at --cap sentences per intent; wildcard slots stay
+in as "{text}"/"{query}". Its answer is the intent of the closest sentence
+when the score is >= 80, else no intent.
+
+Targets: p50 <= 0.5 ms, p99 <= 3 ms, load <= 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGLISH = ROOT / "intents" / "en"
+TARGETS = {"p50": 0.5, "p99": 3.0, "load": 150.0}
+
+
+def sentences() -> list[tuple[str, str | None, date, str]]:
+    found = []
+    for path in sorted((ENGLISH / "tests").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        today = date.fromisoformat(str(data["today"]))
+        for group in data["tests"]:
+            for sentence in group["sentences"]:
+                found.append((sentence["text"], group["intent"], today, path.name))
+    return found
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def timed(function, rounds: int, cases) -> tuple[list[float], list[str | None]]:
+    answers = [function(text, today) for text, _, today, _ in cases]  # warm up
+    times = []
+    for _ in range(rounds):
+        for text, _, today, _ in cases:
+            start = time.perf_counter()
+            function(text, today)
+            times.append((time.perf_counter() - start) * 1000)
+    return times, answers
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cap", type=int, default=3000, help="baseline sentences per intent")
+    parser.add_argument("--baseline-rounds", type=int, default=1, help="the baseline is slow")
+    args = parser.parse_args()
+    cases = sentences()
+
+    start = time.perf_counter()
+    from voice_glimmers.intents import Intents, understand
+
+    Intents.from_dir(ENGLISH)
+    first_load = (time.perf_counter() - start) * 1000
+    loads = []
+    for _ in range(5):
+        start = time.perf_counter()
+        intents = Intents.from_dir(ENGLISH)
+        loads.append((time.perf_counter() - start) * 1000)
+
+    def ours(text: str, today: date) -> str | None:
+        match = understand(text, intents, today=today)
+        return match.intent if match else None
+
+    from hassil import sample_intents
+    from rapidfuzz import fuzz, process, utils
+
+    loads_naive = []
+    for _ in range(5):
+        start = time.perf_counter()
+        expanded = list(sample_intents(intents.grammar, max_sentences_per_intent=args.cap,
+                                       exclude_sentences_with_wildcards=False))
+        loads_naive.append((time.perf_counter() - start) * 1000)
+    texts = [text for _, text in expanded]
+    names = [name for name, _ in expanded]
+
+    def naive(text: str, today: date) -> str | None:
+        best = process.extractOne(text, texts, scorer=fuzz.WRatio,
+                                  processor=utils.default_process, score_cutoff=80)
+        return names[best[2]] if best else None
+
+    rows = []
+    for label, function, load, rounds in (
+        ("voice-glimmers (hassil + rapidfuzz)", ours, loads, args.rounds),
+        (f"naive extractOne ({len(texts)} sentences)", naive, loads_naive, args.baseline_rounds),
+    ):
+        times, answers = timed(function, rounds, cases)
+        right = sum(a == c[1] for a, c in zip(answers, cases, strict=False))
+        held = [(a, c) for a, c in zip(answers, cases, strict=False) if c[3] == "heldout.yaml"]
+        held_right = sum(a == c[1] for a, c in held)
+        false_captures = sum(a == "capture_glimmer" and c[1] != "capture_glimmer"
+                             for a, c in zip(answers, cases, strict=False))
+        rows.append((label, statistics.median(load), percentile(times, 0.5),
+                     percentile(times, 0.99), max(times), 100 * right / len(cases),
+                     100 * held_right / max(1, len(held)), false_captures))
+
+    print(f"{len(cases)} test sentences, {args.rounds} rounds (baseline "
+          f"{args.baseline_rounds}); Python {sys.version.split()[0]}")
+    print(f"first load of our intents, imports included: {first_load:.0f} ms")
+    header = ("", "load ms", "p50 ms", "p99 ms", "max ms", "intent %", "held-out %",
+              "false captures")
+    print(f"{header[0]:44} " + " ".join(f"{h:>9}" for h in header[1:]))
+    for label, load, p50, p99, worst, accuracy, held_accuracy, false in rows:
+        print(f"{label:44} {load:9.1f} {p50:9.3f} {p99:9.3f} {worst:9.2f} {accuracy:9.1f} "
+              f"{held_accuracy:9.1f} {false:9d}")
+    ours_row = rows[0]
+    print(f"targets: p50 <= {TARGETS['p50']} ms, p99 <= {TARGETS['p99']} ms, "
+          f"load <= {TARGETS['load']:.0f} ms -> "
+          f"p50 {'met' if ours_row[2] <= TARGETS['p50'] else 'MISSED'}, "
+          f"p99 {'met' if ours_row[3] <= TARGETS['p99'] else 'MISSED'}, "
+          f"load {'met' if ours_row[1] <= TARGETS['load'] else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
