@@ -19,6 +19,7 @@ _LOGGER = logging.getLogger(__name__)
 
 RETRY_SECONDS = 3.0
 STALL_SECONDS = 4.0
+LOG_EVERY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class MicSource:
         self._ready = threading.Event()
         self._closed = threading.Event()
         self._stream = None
+        self._stream_lock = threading.Lock()  # held only to open or close the stream
         self._converter: PcmConverter | None = None
         self._open()
 
@@ -131,7 +133,10 @@ class MicSource:
                 last_error = err
                 _LOGGER.debug("microphone %r refused %d Hz x%d: %s", info.name, rate, channels, err)
                 continue
-            self._stream = stream
+            with self._stream_lock:
+                self._stream = stream
+            if self._closed.is_set():  # close() came while it was opening
+                self._close_stream()
             self._converter = None if (rate, channels) == (SAMPLE_RATE, 1) else PcmConverter(
                 rate=rate, channels=channels, sample_width=2)
             _LOGGER.info("microphone %r open at %d Hz, %d channel(s)", info.name, rate, channels)
@@ -141,7 +146,15 @@ class MicSource:
             "another program: close that, or choose another with --device (see 'devices')")
 
     def frames(self) -> Iterator[bytes]:
-        reported = 0
+        try:
+            yield from self._frames()
+        finally:
+            # when frames() ends, the stream is closed, even if close() is still busy
+            # closing it on another thread (PortAudio must not be shut down meanwhile)
+            self._close_stream()
+
+    def _frames(self) -> Iterator[bytes]:
+        reported, reported_at = 0, float("-inf")
         last_block = time.monotonic()
         while not self._closed.is_set():
             self._ready.clear()
@@ -157,8 +170,8 @@ class MicSource:
                     self._ready.wait(0.1)
                 continue
             last_block = time.monotonic()
-            if self.overflows != reported:
-                reported = self.overflows
+            if self.overflows != reported and last_block - reported_at >= LOG_EVERY_SECONDS:
+                reported, reported_at = self.overflows, last_block
                 _LOGGER.warning("microphone audio overflowed: %d block(s) lost so far", reported)
             if self._converter is not None:
                 block = self._converter.convert(block)
@@ -188,13 +201,14 @@ class MicSource:
             self.on_status(message)
 
     def _close_stream(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-                stream.close()
-            except Exception as err:  # a vanished device may not close cleanly
-                _LOGGER.debug("closing the microphone stream: %s", err)
+        with self._stream_lock:
+            stream, self._stream = self._stream, None
+            if stream is not None:
+                try:
+                    stream.abort()
+                    stream.close()
+                except Exception as err:  # a vanished device may not close cleanly
+                    _LOGGER.debug("closing the microphone stream: %s", err)
 
     def close(self) -> None:
         self._closed.set()
