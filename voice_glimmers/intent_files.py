@@ -86,7 +86,7 @@ def load_streams(streams: Sequence[IO[str]]) -> Intents:
                      for k, v in merged["intents"].items()},
         skip_words=skip,
         hesitations=frozenset(map(str, merged.get("hesitations", ()))),
-        question_words=frozenset(map(str, merged.get("question_words", ()))),
+        not_glimmer_starts=frozenset(map(str, merged.get("not_glimmer_starts", ()))),
         misheard={str(k): str(v) for k, v in merged.get("misheard", {}).items()},
         vocabulary=vocabulary,
         required={i.name: frozenset(k for d in i.data for k in d.required_keywords or ())

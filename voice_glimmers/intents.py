@@ -105,7 +105,7 @@ class Intents:
     examples_of: dict[str, tuple[str, ...]] = field(repr=False)
     skip_words: tuple[tuple[str, ...], ...] = field(repr=False)
     hesitations: frozenset[str] = field(repr=False)
-    question_words: frozenset[str] = field(repr=False)
+    not_glimmer_starts: frozenset[str] = field(repr=False)
     misheard: dict[str, str] = field(repr=False)
     vocabulary: dict[str, frozenset[str] | None] = field(repr=False)  # None: has free text
     required: dict[str, frozenset[str]] = field(repr=False)
@@ -310,26 +310,31 @@ def _fuzzy(intents: Intents, words: list[str]) -> tuple[str, Span | None, float]
 def _word_score(said: list[str], phrase: tuple[str, ...], light: frozenset[str]) -> float:
     """0..100: an edit distance over words, where a near-miss word costs little.
 
-    Swapping a word costs 1 minus its letter similarity (1 below 60%); adding or
-    dropping one costs 1, or 0.5 for short or skip words ("a", "the", "um").
+    Swapping a word costs 1 minus its letter similarity (OSA, so "lest" is close
+    to "lets"; 1 below 70%). A word heard but not in the phrase costs 1 (0.5 for
+    skip words); a short word of the phrase not heard costs 0.5, as speech
+    recognition drops those most.
     """
-    from rapidfuzz.distance import Indel
+    from rapidfuzz.distance import OSA
 
-    def weight(word: str) -> float:
+    def extra(word: str) -> float:
+        return 0.5 if word in light else 1.0
+
+    def missing(word: str) -> float:
         return 0.5 if len(word) <= 3 or word in light else 1.0
 
     previous = [0.0]
     for word in phrase:
-        previous.append(previous[-1] + weight(word))
+        previous.append(previous[-1] + missing(word))
     for heard in said:
-        current = [previous[0] + weight(heard)]
+        current = [previous[0] + extra(heard)]
         for j, word in enumerate(phrase, 1):
             if heard == word:
                 swap = previous[j - 1]
             else:
-                similarity = Indel.normalized_similarity(heard, word)
-                swap = previous[j - 1] + (1 - similarity if similarity >= 0.6 else 1)
-            current.append(min(swap, previous[j] + weight(heard), current[j - 1] + weight(word)))
+                similarity = OSA.normalized_similarity(heard, word)
+                swap = previous[j - 1] + (1 - similarity if similarity >= 0.7 else 1)
+            current.append(min(swap, previous[j] + extra(heard), current[j - 1] + missing(word)))
         previous = current
     return 100 * max(0.0, 1 - previous[-1] / max(len(said), len(phrase)))
 
@@ -356,8 +361,8 @@ def _slots(
         free = intents.trim(where[first:last], words)
         if free and when is not None and all(when.start <= i < when.end for i in free):
             return None  # "glimmers from last week": time words are not a glimmer
-        if name == "text" and free and words[free[0]] in intents.question_words:
-            return None  # "what is a glimmer" is a question, not a glimmer
+        if name == "text" and free and words[free[0]] in intents.not_glimmer_starts:
+            return None  # "what is a glimmer", "a glimmer of hope": not a glimmer to save
         if free:
             slots[name] = _free_text(text, tokens, free)
         elif name == "query":
