@@ -112,5 +112,5 @@ def test_reflection_openings_never_repeat_on_consecutive_evenings(language, tmp_
     dialogue = Dialogue(store, language, Settings(db_path=tmp_path / "g.json"))
     evening = datetime.fromisoformat("2026-01-01T20:30:00+00:00")
     openings = [dialogue.reflect(evening + timedelta(days=d)).parts[0] for d in range(60)]
-    assert all(a != b for a, b in zip(openings, openings[1:]))
+    assert all(a != b for a, b in zip(openings, openings[1:], strict=False))
     assert len(set(openings)) >= 3

@@ -128,12 +128,17 @@ class Dialogue:
         return True
 
     def understand(self, text: str, now: datetime) -> Match | None:
-        return understand(
-            text,
-            self.language.intents,
-            today=self.store.day_of(now),
-            week_start=self.settings.week_start,
-        )
+        """What the words ask for. 'glimmer, stop listening' is the command after the wake
+        word, not a glimmer whose words are 'stop listening'."""
+        today = self.store.day_of(now)
+        week_start = self.settings.week_start
+        match = understand(text, self.language.intents, today=today, week_start=week_start)
+        rest = _after_wake_word(text, self.settings.wake_word)
+        if rest and (match is None or match.intent == "capture_glimmer"):
+            command = understand(rest, self.language.intents, today=today, week_start=week_start)
+            if command is not None and command.intent != "capture_glimmer":
+                return command
+        return match
 
     def respond(
         self,
@@ -161,7 +166,12 @@ class Dialogue:
             if reply is not None:
                 return self._remember(reply)
         if intent == "repeat":
-            return self._last_reply or Reply((self._say("repeat_nothing"),), intent="repeat")
+            last = self._last_reply
+            if last is None:
+                return Reply((self._say("repeat_nothing"),), intent="repeat")
+            if last.expects_answer:
+                self._pending = pending  # the question still stands
+            return Reply(last.parts, "repeat", expects_answer=last.expects_answer)
         return self._remember(self._act(match, text, now, confidence, source))
 
     def offer_reflection(self, now: datetime) -> Reply:
@@ -191,9 +201,9 @@ class Dialogue:
             self._last_reply = reply
         return reply
 
-    def _ask(self, kind: str, now: datetime, text: str, intent: str, **extra: object) -> Reply:
+    def _ask(self, kind: str, now: datetime, question: str, intent: str, **extra: object) -> Reply:
         self._pending = _Pending(kind, now, **extra)  # type: ignore[arg-type]
-        return Reply((text,), intent, expects_answer=True)
+        return Reply((question,), intent, expects_answer=True)
 
     def _answer(
         self,
@@ -256,7 +266,8 @@ class Dialogue:
             if intent == "count_glimmers":
                 key = "count_some" if found else "count_none"
                 n = len(found)
-                return Reply((self._say(key, count=number_word(n), glimmers=plural(n), range=words),), intent)
+                said = self._say(key, count=number_word(n), glimmers=plural(n), range=words)
+                return Reply((said,), intent)
             if not found:
                 if span.start == span.end == today:
                     return Reply((self._say("readback_none_today"),), intent)
@@ -273,7 +284,7 @@ class Dialogue:
                 return Reply((self._say("search_none", query=query),), intent)
             intro = self._say("search_some", count=number_word(len(found)),
                               glimmers=plural(len(found)), query=query)
-            return self._read(tuple(found), now, intent, intro=intro)
+            return self._read(tuple(found), now, intent, intro=intro, name_days=True)
         if intent == "random_glimmer":
             return self._random(now)
         if intent == "reflect":
@@ -309,18 +320,19 @@ class Dialogue:
         tags = tag_text(said, self.language.tags)
         glimmer = self.store.add(said, at=now, source=source, confidence=confidence, tags=tags)
         # Only now, with the glimmer durable on disk, may we say "saved".
-        return Reply((self._say("saved", text=sentence(lower_first(said)).rstrip(".") + "."),),
+        return Reply((self._say("saved", text=_as_said(said)),),
                      "capture_glimmer", saved=glimmer)
 
     def _read(self, found: tuple[Glimmer, ...], now: datetime, intent: str,
-              intro: str | None) -> Reply:
+              intro: str | None, name_days: bool = False) -> Reply:
         today = self.store.day_of(now)
         first, rest = found[:READ_AT_ONCE], found[READ_AT_ONCE:]
-        parts = ([intro] if intro else []) + read_glimmers(first, today)
+        parts = ([intro] if intro else []) + read_glimmers(first, today, name_days=name_days)
         if not rest:
             return Reply(tuple(parts), intent)
         n = len(rest)
-        parts.append(self._say("readback_more", are="is" if n == 1 else "are", count=number_word(n)))
+        are = "is" if n == 1 else "are"
+        parts.append(self._say("readback_more", are=are, count=number_word(n)))
         self._pending = _Pending("more", now, rest=rest)
         return Reply(tuple(parts), intent, expects_answer=True)
 
@@ -358,6 +370,22 @@ class Dialogue:
         if len(quoted) > 1:
             quoted[-1] = "or " + quoted[-1]
         return ", ".join(quoted)
+
+
+def _after_wake_word(text: str, wake_word: str | None) -> str:
+    """The words after a leading wake word ('glimmer, what were...' -> 'what were...')."""
+    if not wake_word:
+        return ""
+    words, wake = plain_words(text), plain_words(wake_word)
+    for form in (wake, wake[:-1] + [wake[-1] + "s"]):
+        if words[: len(form)] == form and len(words) > len(form):
+            return " ".join(words[len(form):])
+    return ""
+
+
+def _as_said(text: str) -> str:
+    """Their words as they said them, closed with a full stop for speaking."""
+    return text if text[-1:] in (".", "!", "?") else text + "."
 
 
 def _strip_answer(text: str) -> str:

@@ -15,7 +15,8 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as clock_time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any, Protocol
 
 from voice_glimmers.clock import Clock
@@ -97,8 +98,10 @@ class Loop:
         self.display.line("listening", self._listening_hint())
         try:
             while not self._stopping.is_set():
+                # Poll faster while speaking, so the end of speech is noticed promptly.
+                wait = 0.01 if self._was_speaking else 0.05
                 try:
-                    item = self._heard.get(timeout=0.05)
+                    item = self._heard.get(timeout=wait)
                 except queue.Empty:
                     item = None
                 now = self.clock()

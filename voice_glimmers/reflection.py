@@ -37,7 +37,9 @@ def sentence(text: str) -> str:
 
 def lower_first(text: str) -> str:
     """'The cat' -> 'the cat' to follow a colon; leaves 'I ...' and acronyms alone."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
+    if text.startswith("I ") or text.startswith("I'"):
+        return text
+    if len(text) > 1 and text[0].isupper() and (text[1].islower() or text[1] == " "):
         return text[0].lower() + text[1:]
     return text
 
@@ -95,9 +97,14 @@ def describe_day(day: date, today: date) -> str:
     return f"On {month_day(day, today)}"
 
 
-def read_glimmers(glimmers: Sequence[Glimmer], today: date) -> list[str]:
-    """Each glimmer as a sentence; across several days each day is named once; the last gets 'And'."""
-    several_days = len({g.day for g in glimmers}) > 1
+def read_glimmers(
+    glimmers: Sequence[Glimmer], today: date, *, name_days: bool = False
+) -> list[str]:
+    """Each glimmer as a sentence; across several days each day is named once.
+
+    The last of several gets 'And', as people read a list aloud.
+    """
+    several_days = name_days or len({g.day for g in glimmers}) > 1
     parts: list[str] = []
     previous: date | None = None
     for i, glimmer in enumerate(glimmers):

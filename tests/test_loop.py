@@ -1,0 +1,164 @@
+"""The English path end to end at transcript level: scripted finals drive the real loop.
+
+The transcriber and speaker here are stand-ins that move with audio time; the gate,
+dialogue, store and loop are the real ones. (Vosk, PulseAudio and espeak-ng are
+tested for real in test_listen.py, test_transcribe*.py and test_speak*.py.)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from datetime import datetime, time
+
+import pytest
+from fakes import AudioClock, ScriptedTranscriber, SilenceSource, TimedSpeaker
+
+from voice_glimmers.config import Settings, intents_dir
+from voice_glimmers.dialogue import Dialogue, Language
+from voice_glimmers.events import Display, EventLog
+from voice_glimmers.gate import Gate, is_barge_in
+from voice_glimmers.loop import Loop
+from voice_glimmers.store import GlimmerStore
+
+
+@pytest.fixture(scope="module")
+def language():
+    return Language.from_dir(intents_dir() / "en")
+
+
+def run_script(language, script, *, seconds=None, start="2026-11-27T15:00:00+00:00",
+               wake="glimmer", reflection_time=None, store=None, half_duplex=True):
+    clock = AudioClock(datetime.fromisoformat(start))
+    store = store or GlimmerStore.in_memory()
+    settings = Settings(wake_word=wake)
+    dialogue = Dialogue(store, language, settings, question_timeout=20, rng=random.Random(1))
+    transcriber = ScriptedTranscriber(script, clock)
+    speaker = TimedSpeaker(clock)
+    events = io.StringIO()
+    loop = Loop(
+        source=SilenceSource(seconds or (max(s[0] for s in script) + 3)),
+        transcriber=transcriber, dialogue=dialogue, speaker=speaker, clock=clock,
+        gate=Gate(wake, follow_up_seconds=6, question_seconds=20),
+        events=EventLog(events), display=Display(io.StringIO()),
+        half_duplex=half_duplex, reflection_time=reflection_time,
+    )
+    loop.run()
+    log = [json.loads(line) for line in events.getvalue().splitlines()]
+    return store, speaker, log, transcriber
+
+
+def test_wake_word_gates_room_talk_and_the_follow_up_window_lets_delete_through(language):
+    store, speaker, log, _ = run_script(language, [
+        (2, "the meeting moved to three"),
+        (5, "glimmer the smell of rain on the way home"),
+        (9, "delete that"),            # within the follow-up window after "Saved"
+        (15, "yes"),                   # the answer to the question
+        (40, "scratch that"),          # no wake word, long after: dropped
+    ])
+    assert speaker.said[0] == "Saved: the smell of rain on the way home."
+    assert speaker.said[1].startswith("Delete 'the smell of rain on the way home'?")
+    assert speaker.said[2].startswith("Deleted.")
+    assert len(speaker.said) == 3
+    assert store.all() == []
+    dropped = [e for e in log if e["type"] == "dropped"]
+    assert [d["reason"] for d in dropped] == ["not for me", "not for me"]
+    assert all("text" not in d for d in dropped)
+
+
+def test_glimmers_heard_as_glimmers_wakes_it_too(language):
+    store, speaker, _, _ = run_script(language, [(2, "glimmers the cat purring")])
+    assert [g.text for g in store.all()] == ["the cat purring"]
+
+
+def test_wake_word_none_acts_on_every_utterance_but_ignores_chatter(language):
+    store, speaker, log, _ = run_script(language, [
+        (2, "the meeting moved to three"),
+        (10, "what were my glimmers today"),
+    ], wake=None)
+    assert len(speaker.said) == 1
+    assert speaker.said[0].startswith("Nothing saved today, and that's alright.")
+    assert [e["reason"] for e in log if e["type"] == "dropped"] == ["no intent"]
+
+
+def test_pause_until_resume(language):
+    store, speaker, log, _ = run_script(language, [
+        (2, "glimmer stop listening"),
+        (10, "glimmer the smell of rain"),
+        (20, "glimmer start listening"),
+        (30, "glimmer the smell of rain"),
+    ])
+    assert "stop listening" in speaker.said[0]
+    assert speaker.said[1] == "I'm listening again."
+    assert [g.text for g in store.all()] == ["the smell of rain"]
+    assert "paused" in [e.get("reason") for e in log]
+
+
+def test_evening_offer_at_the_set_time_and_yes_runs_the_reflection(language):
+    store = GlimmerStore.in_memory()
+    store.add("a warm bath", at=datetime.fromisoformat("2026-11-27T19:00:00+00:00"))
+    _, speaker, _, _ = run_script(language, [(25, "yes")], seconds=40,
+                                  start="2026-11-27T20:29:50+00:00",
+                                  reflection_time=time(20, 30), store=store)
+    assert speaker.said[0].startswith("It's evening.")
+    assert "A warm bath." in speaker.said
+    assert sum(s.startswith("It's evening.") for s in speaker.said) == 1
+
+
+def test_not_tonight_is_taken_without_nagging(language):
+    _, speaker, _, _ = run_script(language, [(25, "not tonight")], seconds=120,
+                                  start="2026-11-27T20:29:50+00:00",
+                                  reflection_time=time(20, 30))
+    assert speaker.said == [
+        "It's evening. Would you like to look back on today's glimmers? Say yes, or 'not tonight'.",
+        "Alright. Rest well.",
+    ]
+
+
+def test_no_evening_offer_before_the_time(language):
+    _, speaker, _, _ = run_script(language, [], seconds=30, start="2026-11-27T20:00:00+00:00",
+                                  reflection_time=time(20, 30))
+    assert speaker.said == []
+
+
+def test_it_does_not_hear_itself_and_stop_barges_in(language):
+    store = GlimmerStore.in_memory()
+    for i in range(4):
+        store.add(f"a long and lovely glimmer number {i} with the sun on the hills",
+                  at=datetime.fromisoformat(f"2026-11-27T1{i}:00:00+00:00"))
+    _, speaker, log, transcriber = run_script(language, [
+        (2, "glimmer lets reflect"),
+        (6, "glimmer the smell of rain"),   # heard while it speaks: its own voice or not, dropped
+        (9, "stop"),
+    ], store=store)
+    assert speaker.stops == 1
+    assert [e["reason"] for e in log if e["type"] == "dropped"] == ["speaking"]
+    assert any(e["type"] == "barge_in" for e in log)
+    assert [g.text for g in store.all() if "rain" in g.text] == []
+    assert transcriber.resets >= 1  # half-heard audio from while it spoke is forgotten
+
+
+def test_low_confidence_capture_is_checked_first(language):
+    store, speaker, _, _ = run_script(language, [
+        (2, "glimmer the song bird", 0.3),
+        (6, "no"),
+    ])
+    assert speaker.said[0] == "I heard: 'the song bird'. Shall I save it? Say yes, or no."
+    assert store.all() == []
+
+
+def test_events_carry_finals_intents_and_replies_in_order(language):
+    _, _, log, _ = run_script(language, [(2, "glimmer the smell of rain")])
+    kinds = [e["type"] for e in log]
+    assert kinds.index("final") < kinds.index("intent") < kinds.index("reply")
+    reply = next(e for e in log if e["type"] == "reply")
+    assert reply["saved"] == 1 and reply["ms_since_final"] >= 0
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("stop", True), ("glimmer stop", True), ("stop please", True),
+    ("stop listening", False), ("dont stop the music", False), ("the bus stop", False),
+])
+def test_barge_in_is_only_a_plain_stop(text, expected):
+    assert is_barge_in(text) is expected
