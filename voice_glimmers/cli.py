@@ -32,12 +32,9 @@ class Context:
     args: argparse.Namespace
 
     def open_store(self):  # -> GlimmerStore
-        from voice_glimmers.store import GlimmerStore
+        from voice_glimmers.keyboard import open_store
 
-        store = GlimmerStore.open(self.settings.db_path, day_start_hour=self.settings.day_start_hour)
-        for notice in store.notices:
-            print(notice, file=sys.stderr)
-        return store
+        return open_store(self.settings, self.clock)
 
 
 # --- commands -------------------------------------------------------------
@@ -619,3 +616,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as err:  # the process edge: one line for a person, details with -v
+        _LOGGER.debug("unexpected error", exc_info=True)
+        print(f"voice-glimmers: something unexpected went wrong ({type(err).__name__}: {err}). "
+              "Run again with -v for details.", file=sys.stderr)
+        return 70
