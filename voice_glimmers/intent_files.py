@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from voice_glimmers.errors import IntentFileError
-from voice_glimmers.intents import FREE_SLOTS, Intents, Phrase, PhraseTable
+from voice_glimmers.intents import Intents
+from voice_glimmers.phrase_table import FREE_SLOTS, Phrase, PhraseTable
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -7,12 +7,15 @@ when the one before found nothing:
 1. hassil, strictly, on the words as heard (lower case, no punctuation or
    apostrophes), then with the time words ("from last week") taken out;
 2. the same after mending words that sound like ours ("limmer" -> "glimmer");
-3. rapidfuzz against the expanded templates, re-scored word by word, with a
-   threshold and a margin between the best and the second-best intent.
+3. rapidfuzz against the expanded templates, re-scored word by word
+   (phrase_table.py), with a threshold and a margin between the best and the
+   second-best intent.
 
 Before hassil runs, intents that cannot match are dropped: a template without
 free text can only match words it contains. Free text ({text}, {query}) is
-always cut from the words as heard, never from mended ones.
+always cut from the words as heard, never from mended ones, and keeps how it
+was written. Utterances of more than MAX_WORDS words are not understood.
+Loading lives in intent_files.py.
 """
 
 from __future__ import annotations
@@ -24,11 +27,11 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from voice_glimmers.phrase_table import FREE_SLOTS, PhraseTable, Span
 from voice_glimmers.when import DateRange, WhenSpan, find_when
 
 _LOGGER = logging.getLogger(__name__)
 
-FREE_SLOTS = ("text", "query")
 WHEN_INTENTS = ("list_glimmers", "count_glimmers")
 FUZZY_THRESHOLD = 82.0  # below this, nothing matched
 CAPTURE_THRESHOLD = 90.0  # a false capture writes a stranger's words into a journal
@@ -36,7 +39,6 @@ FUZZY_MARGIN = 6.0  # the best intent must beat the next one by this much
 MAX_WORDS = 80
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _WORD = re.compile(r"(?:[^\W_]|['’‘`´])+")
-Span = tuple[str, int, int]  # a free slot: name, first word, word after the last
 
 
 @dataclass(frozen=True)
@@ -55,48 +57,7 @@ class Match:
                 "score": round(self.score, 1)}
 
 
-@dataclass(frozen=True)
-class Phrase:
-    """One way of saying an intent, for the fuzzy layer.
-
-    With a free slot, `words` are its trigger words, and the free text comes
-    after them (or before, if `slot_first`).
-    """
-
-    intent: str
-    words: tuple[str, ...]
-    slot: str | None = None
-    slot_first: bool = False
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.words)
-
-
-@dataclass(frozen=True)
-class PhraseTable:
-    """Expanded templates for the fuzzy layer, grouped for rapidfuzz."""
-
-    plain: tuple[Phrase, ...]  # without free text
-    plain_texts: tuple[str, ...]
-    heads: dict[int, tuple[tuple[Phrase, ...], tuple[str, ...]]]  # by number of words
-    tails: dict[int, tuple[tuple[Phrase, ...], tuple[str, ...]]]
-
-    @classmethod
-    def from_phrases(cls, phrases: list[Phrase]) -> PhraseTable:
-        unique = list(dict.fromkeys(phrases))
-        plain = tuple(p for p in unique if p.slot is None)
-
-        def grouped(first: bool) -> dict[int, tuple[tuple[Phrase, ...], tuple[str, ...]]]:
-            sizes = sorted({len(p.words) for p in unique if p.slot and p.slot_first == first})
-            return {n: (group, tuple(p.text for p in group)) for n in sizes
-                    for group in [tuple(p for p in unique if p.slot and p.slot_first == first
-                                        and len(p.words) == n)]}
-
-        return cls(plain, tuple(p.text for p in plain), grouped(False), grouped(True))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Intents:
     """The intents of one language, loaded once (see intent_files for loading)."""
 
@@ -259,84 +220,18 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
 
 
 def _fuzzy(intents: Intents, words: list[str]) -> tuple[str, Span | None, float] | None:
-    """The clear best fuzzy match, or None.
-
-    rapidfuzz finds likely phrases by their letters (fast, in C); those are then
-    scored word by word, so "stop the car" is not "stop the mic" though most of
-    the letters agree.
-    """
-    from rapidfuzz import fuzz, process
-
-    at = [i for i, w in enumerate(words) if w not in intents.hesitations]
-    said = [words[i] for i in at]
-    if not said:
-        return None
-    table = intents.table
-    scored: dict[str, tuple[float, Span | None]] = {}
-
-    def consider(phrase: Phrase, part: list[str], free: list[int]) -> None:
-        score = _word_score(part, phrase.words, intents.skip_tokens)
-        required = intents.required.get(phrase.intent)
-        if required and required.isdisjoint(part):
-            return
-        span = (phrase.slot, free[0], free[-1] + 1) if phrase.slot and free else None
-        if score > scored.get(phrase.intent, (0.0, None))[0]:
-            scored[phrase.intent] = (score, span)
-
-    for _, _, k in process.extract(" ".join(said), table.plain_texts, scorer=fuzz.ratio,
-                                   processor=None, limit=12, score_cutoff=60):
-        consider(table.plain[k], said, [])
-    for n in range(1, len(said)):
-        for first, groups in ((False, table.heads), (True, table.tails)):
-            part = said[-n:] if first else said[:n]
-            free = at[: len(said) - n] if first else at[n:]
-            for size in (n - 1, n, n + 1):
-                phrases, texts = groups.get(size, ((), ()))
-                for _, _, k in process.extract(" ".join(part), texts, scorer=fuzz.ratio,
-                                               processor=None, limit=3, score_cutoff=60):
-                    consider(phrases[k], part, free)
-    ranked = sorted(scored.items(), key=lambda item: -item[1][0])
+    """The clear best fuzzy match, or None (below the threshold, or a near tie)."""
+    ranked = intents.table.rank(words, ignore=intents.hesitations, light=intents.skip_tokens,
+                                required=intents.required)
     if not ranked:
         return None
-    intent, (score, span) = ranked[0]
-    runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
+    intent, score, span = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
     needed = CAPTURE_THRESHOLD if intent == "capture_glimmer" else FUZZY_THRESHOLD
     if score < needed or score - runner_up < FUZZY_MARGIN:
-        _LOGGER.debug("no clear fuzzy match for %r: %s", said, ranked[:2])
+        _LOGGER.debug("no clear fuzzy match for %r: %s", words, ranked[:2])
         return None
     return intent, span, score
-
-
-def _word_score(said: list[str], phrase: tuple[str, ...], light: frozenset[str]) -> float:
-    """0..100: an edit distance over words, where a near-miss word costs little.
-
-    Swapping a word costs 1 minus its letter similarity (OSA, so "lest" is close
-    to "lets"; 1 below 70%). A word heard but not in the phrase costs 1 (0.5 for
-    skip words); a short word of the phrase not heard costs 0.5, as speech
-    recognition drops those most.
-    """
-    from rapidfuzz.distance import OSA
-
-    def extra(word: str) -> float:
-        return 0.5 if word in light else 1.0
-
-    def missing(word: str) -> float:
-        return 0.5 if len(word) <= 3 or word in light else 1.0
-
-    previous = [0.0]
-    for word in phrase:
-        previous.append(previous[-1] + missing(word))
-    for heard in said:
-        current = [previous[0] + extra(heard)]
-        for j, word in enumerate(phrase, 1):
-            if heard == word:
-                swap = previous[j - 1]
-            else:
-                similarity = OSA.normalized_similarity(heard, word)
-                swap = previous[j - 1] + (1 - similarity if similarity >= 0.7 else 1)
-            current.append(min(swap, previous[j] + extra(heard), current[j - 1] + missing(word)))
-        previous = current
-    return 100 * max(0.0, 1 - previous[-1] / max(len(said), len(phrase)))
 
 
 def _outside(size: int, span: WhenSpan | None) -> list[int]:
