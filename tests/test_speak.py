@@ -72,6 +72,11 @@ def test_voices_are_found_by_id_name_or_language():
     assert synthesize("hello there").seconds > 0.2  # the engine is still usable afterwards
 
 
+def test_an_unknown_voice_is_refused_before_anything_is_said(tmp_path):
+    with pytest.raises(SpeechOutputError, match="no voice called"):
+        WavSpeaker(tmp_path / "replies.wav", Voice(voice="no-such-voice"))
+
+
 @pytest.mark.parametrize("voice", [{"rate": 0}, {"rate": 5000}, {"volume": 1.5}, {"volume": -1}])
 def test_impossible_voice_settings_are_refused_in_one_line(voice):
     with pytest.raises(SpeechOutputError) as caught:

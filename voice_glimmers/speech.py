@@ -106,10 +106,19 @@ class Synthesizer:
         self.voice = voice
         with _ENGINE_LOCK:
             self._engine = _engine()
+            # None goes back to the default, not to whatever was used last. Rate and volume
+            # are pyttsx3's documented defaults: espeak-ng reports the rate of its last
+            # utterance rather than the one set, so the default cannot be read back.
+            self._properties = {
+                "rate": voice.rate if voice.rate is not None else DEFAULT_RATE,
+                "voice": _voice_id(self._engine, voice.voice) if voice.voice
+                else self._engine._voice_glimmers_voice,
+                "volume": voice.volume if voice.volume is not None else 1.0,
+            }
 
     def __call__(self, text: str) -> Speech:
         with _ENGINE_LOCK:
-            return _synthesize_with(self._engine, text, self.voice)
+            return _synthesize_with(self._engine, text, self._properties)
 
 
 def synthesize(text: str, voice: Voice = DEFAULT_VOICE) -> Speech:
@@ -158,23 +167,15 @@ def _voice_id(engine: Any, wanted: str) -> str:
     )
 
 
-def _synthesize_with(engine: Any, text: str, voice: Voice) -> Speech:
+def _synthesize_with(engine: Any, text: str, properties: dict[str, Any]) -> Speech:
     if not text.strip():
         return Speech(b"", ESPEAK_RATE)
-    # Settings left as None go back to the defaults, not to whatever was used last. The
-    # rate and volume are pyttsx3's documented defaults: espeak-ng reports the rate of its
-    # last utterance rather than the one set, so it cannot be read back reliably.
-    wanted = {
-        "rate": voice.rate if voice.rate is not None else DEFAULT_RATE,
-        "voice": _voice_id(engine, voice.voice) if voice.voice else engine._voice_glimmers_voice,
-        "volume": voice.volume if voice.volume is not None else 1.0,
-    }
     errors: list[BaseException] = []
     token = engine.connect("error", lambda exception=None, **_: errors.append(exception))
     fd, tmp = tempfile.mkstemp(prefix="voice-glimmers-", suffix=".wav")
     os.close(fd)
     try:
-        for name, value in wanted.items():
+        for name, value in properties.items():
             if value is not None:
                 engine.setProperty(name, value)
         engine.save_to_file(text, tmp)
