@@ -218,6 +218,8 @@ class Dialogue:
         intent = match.intent if match else None
         if intent == "cancel":
             return Reply((self._say("cancel"),), "cancel")
+        if intent == "pause_listening":
+            return None  # "stop listening" is never a glimmer
         if pending.kind == "capture":
             if intent == "capture_glimmer" and match and match.slots.get("text"):
                 said = str(match.slots["text"])

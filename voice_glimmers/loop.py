@@ -26,6 +26,8 @@ from voice_glimmers.gate import Gate, is_barge_in
 
 _LOGGER = logging.getLogger(__name__)
 _END = object()
+ECHO_SECONDS = 0.3
+"""Sound heard this long after the assistant stopped speaking may still be its own echo."""
 EVENING_OFFER_HOURS = 2.0
 """The evening offer is made only within this many hours after the configured time."""
 
@@ -69,12 +71,15 @@ class Loop:
         self._speaking_words = ""
         self._offered_on: date | None = None
         self._last_final = 0.0
+        self._audio_origin = float("inf")  # monotonic time of audio second 0 (live sources)
+        self._spoken: list[list[float]] = []  # [start, end] of reply audio, monotonic
         self.error: BaseException | None = None
 
     # --- the two threads ----------------------------------------------------
 
     def _feed(self) -> None:
         """Worker thread: frames in, Partials and Utterances out onto the queue."""
+        fed = 0.0
         try:
             for frame in self.source.frames():
                 if self._stopping.is_set():
@@ -82,6 +87,8 @@ class Loop:
                 if self._reset_asked.is_set():
                     self._reset_asked.clear()
                     self.transcriber.reset()
+                fed += len(frame) / 32000  # 16 kHz, 16-bit mono
+                self._audio_origin = min(self._audio_origin, time.monotonic() - fed)
                 for heard in self.transcriber.accept(frame):
                     self._heard.put(heard)
             for heard in self.transcriber.flush():
@@ -96,6 +103,7 @@ class Loop:
         worker = threading.Thread(target=self._feed, name="voice-glimmers-hearing", daemon=True)
         worker.start()
         self.display.line("listening", self._listening_hint())
+        self.events.emit("listening", wake_word=self.gate.wake_word)
         try:
             while not self._stopping.is_set():
                 # Poll faster while speaking, so the end of speech is noticed promptly.
@@ -137,7 +145,7 @@ class Loop:
         self._last_final = time.monotonic()
         self.events.emit("final", text=heard.text, confidence=round(heard.confidence, 3),
                          start=round(heard.start, 3), end=round(heard.end, 3))
-        if self.half_duplex and self.speaker.is_speaking():
+        if self.half_duplex and (self.speaker.is_speaking() or self._while_speaking(heard)):
             if is_barge_in(heard.text) and "stop" not in self._speaking_words:
                 self.speaker.stop()
                 self.dialogue.respond("stop", now)
@@ -163,6 +171,12 @@ class Loop:
         reply = self.dialogue.respond(heard.text, now, match=match,
                                       confidence=heard.confidence, source="voice")
         self._say(reply, now)
+
+    def _while_speaking(self, heard: Any) -> bool:
+        """Did this utterance's audio overlap our own reply (so it may be our own voice)?"""
+        start = self._audio_origin + heard.start
+        end = self._audio_origin + heard.end
+        return any(start < e + ECHO_SECONDS and end > s for s, e in self._spoken[-10:])
 
     def _named_us(self, text: str) -> bool:
         return self.gate.wake_word is not None and self.gate.has_wake_word(text)
@@ -213,6 +227,10 @@ class Loop:
     def speech_event(self, event: dict[str, Any]) -> None:
         """Speaker callback (speech thread): speaking/spoken times into the event log."""
         data = {k: v for k, v in event.items() if k not in ("type", "t")}
+        moment = float(event.get("t", time.monotonic()))
         if event.get("type") == "speaking":
-            data["ms_since_final"] = round((time.monotonic() - self._last_final) * 1000, 1)
+            data["ms_since_final"] = round((moment - self._last_final) * 1000, 1)
+            self._spoken.append([moment, float("inf")])
+        elif event.get("type") == "spoken" and self._spoken:
+            self._spoken[-1][1] = moment
         self.events.emit(str(event.get("type", "speech")), **data)
