@@ -429,7 +429,7 @@ def cmd_model(ctx: Context) -> int:
     if args.action == "path":
         print(models.resolve_model(args.model, ctx.settings, env))
         return 0
-    list_url = env.get("VOICE_GLIMMERS_MODEL_LIST_URL") or models.MODEL_LIST_URL
+    list_url = models.model_list_url(env)
     if args.action == "download":
         name = args.name or models.DEFAULT_MODEL
         print(f"Downloading {name} into {models.user_models_dir()} ...", file=sys.stderr)
@@ -460,7 +460,17 @@ def cmd_model(ctx: Context) -> int:
 
 
 def cmd_doctor(ctx: Context) -> int:
-    raise GlimmersError("'doctor' is not built yet")
+    """Check the database, language files, speech model, microphone and speech output."""
+    from voice_glimmers.doctor import examine
+
+    problems = 0
+    for finding in examine(ctx.settings, ctx.clock, model=ctx.args.model, device=ctx.args.device):
+        mark = "ok" if finding.ok else "needs care"
+        print(f"{finding.part:>13}: {mark:<10}  {finding.message}", flush=True)
+        problems += not finding.ok
+    if problems:
+        print(f"\n{problems} part{'s' if problems != 1 else ''} need care; each line says what to try.")
+    return 1 if problems else 0
 
 
 def cmd_garden(ctx: Context) -> int:
@@ -577,7 +587,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, metavar="DIR", help="a model folder to check")
     p.add_argument("--remote", action="store_true", help="list: also the models offered online")
 
-    command("doctor", cmd_doctor, "check the model, microphone, speech output and database")
+    p = command("doctor", cmd_doctor, "check the model, microphone, speech output and database")
+    p.add_argument("--model", type=Path, metavar="DIR", help="the Vosk model folder to check")
+    p.add_argument("--device", help="the microphone to check")
 
     p = command("garden", cmd_garden, "write your glimmer garden: one HTML page to look back with")
     p.add_argument("--when", metavar="RANGE", help="which days (default: the last 12 weeks)")

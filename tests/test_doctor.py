@@ -1,0 +1,52 @@
+"""`voice-glimmers doctor` against a real sound server, and without one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def doctor(env, *args):
+    done = subprocess.run([sys.executable, "-m", "voice_glimmers", "doctor", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert "Traceback" not in done.stdout + done.stderr
+    lines = {line.split(":")[0].strip(): line for line in done.stdout.splitlines() if ":" in line}
+    return done.returncode, lines
+
+
+@pytest.mark.slow
+def test_doctor_with_a_sound_server_finds_microphone_and_speaker(tmp_path, pulse_server):
+    env = {**pulse_server.env, "VOICE_GLIMMERS_DB": str(tmp_path / "g.json")}
+    code, lines = doctor(env)
+    assert "ok" in lines["microphone"] and "sends sound" in lines["microphone"]
+    assert "ok" in lines["speech out"] and "espeak-ng speaks" in lines["speech out"]
+    assert "ok" in lines["database"] and "language" in lines
+    # The only model here is the Korean one: doctor says so, and how to get English.
+    assert "needs care" in lines["speech model"]
+    assert "model download" in lines["speech model"]
+    assert code == 1
+
+
+def test_doctor_without_a_sound_server_says_what_to_try(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("PULSE_SERVER",)}
+    env.update(XDG_RUNTIME_DIR=str(tmp_path), VOICE_GLIMMERS_DB=str(tmp_path / "g.json"),
+               VOICE_GLIMMERS_MODEL=str(tmp_path / "no-model"))
+    code, lines = doctor(env)
+    assert code == 1
+    assert "needs care" in lines["microphone"]
+    assert "needs care" in lines["speech model"] and "not a Vosk model folder" in lines[
+        "speech model"]
+    assert "ok" in lines["database"]
+
+
+def test_doctor_names_a_damaged_database(tmp_path):
+    db = tmp_path / "g.json"
+    db.write_text("{ broken")
+    env = {**os.environ, "VOICE_GLIMMERS_DB": str(db)}
+    code, lines = doctor(env)
+    assert code == 1
+    assert "needs care" in lines["database"] and "g.json" in lines["database"]
+    assert db.read_text() == "{ broken"
