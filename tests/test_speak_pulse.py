@@ -43,7 +43,7 @@ CHILD = textwrap.dedent(
     )
     for text in texts:
         speaker.say(text)
-    out.append({"kind": "said", "t": time.monotonic()})
+    out.append({"kind": "said", "t": time.monotonic(), "done": speaker.wait(0)})
     if mode in ("stop", "vanish"):
         while not any(o.get("type") == "speaking" for o in out):
             time.sleep(0.005)
@@ -115,6 +115,7 @@ def speak_in_child(server, mode: str, texts: list[str], after: float = 0.0) -> d
     return {
         "events": [o for o in lines if o["kind"] == "event"],
         "said": next(o["t"] for o in lines if o["kind"] == "said"),
+        "done_at_once": next(o["done"] for o in lines if o["kind"] == "said"),
         "stop": next((o["t"] for o in lines if o["kind"] == "stop"), None),
         "errors": [o["message"] for o in lines if o["kind"] == "error"],
         "polls": next(o["polls"] for o in lines if o["kind"] == "polls"),
@@ -133,6 +134,7 @@ def test_replies_reach_the_sound_server_in_order(pulse_server, tmp_path):
     ]
     times = [e["t"] for e in events]
     assert run["said"] < times[0] and times == sorted(times)
+    assert run["done_at_once"] is False  # say() returned at once; wait(0) says not done yet
     for event, text in zip(events[1::2], (SHORT, QUESTION), strict=True):
         assert event["interrupted"] is False
         assert abs(event["seconds"] - synthesize(text).seconds) < 0.15
