@@ -1,7 +1,8 @@
-"""Audio in: a protocol, a WAV file source, the microphone, and format conversion.
+"""Audio in: the AudioSource protocol, WAV files as a source, and format conversion.
 
 Every source yields 16 kHz mono signed 16-bit little-endian blocks of about 0.1 s,
-which is what Vosk wants. numpy and sounddevice are imported only when needed.
+which is what Vosk wants. The microphone source is in microphone.py (and can be
+imported from here). numpy is imported only when audio is converted.
 """
 
 from __future__ import annotations

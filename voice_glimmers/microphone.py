@@ -124,6 +124,7 @@ class MicSource:
                     (int(info.default_samplerate), min(2, info.max_input_channels))]
         last_error: Exception | None = None
         for rate, channels in dict.fromkeys(attempts):
+            stream = None
             try:
                 stream = sd.RawInputStream(
                     device=info.index, samplerate=rate, channels=channels, dtype="int16",
@@ -131,6 +132,8 @@ class MicSource:
                 stream.start()
             except (sd.PortAudioError, ValueError) as err:
                 last_error = err
+                if stream is not None:
+                    stream.close(ignore_errors=True)
                 _LOGGER.debug("microphone %r refused %d Hz x%d: %s", info.name, rate, channels, err)
                 continue
             with self._stream_lock:

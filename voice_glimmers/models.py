@@ -128,6 +128,11 @@ def model_language(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
+def model_list_url(env: Mapping[str, str]) -> str:
+    """The official model list, or the one VOICE_GLIMMERS_MODEL_LIST_URL names."""
+    return env.get("VOICE_GLIMMERS_MODEL_LIST_URL") or MODEL_LIST_URL
+
+
 def _chosen(settings: Settings, env: Mapping[str, str]) -> Path | None:
     if env.get("VOICE_GLIMMERS_MODEL"):
         return Path(env["VOICE_GLIMMERS_MODEL"])

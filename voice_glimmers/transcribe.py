@@ -83,7 +83,8 @@ class VoskTranscriber:
         except ImportError:
             raise ModelNotFound("speech recognition needs the vosk package: "
                                 "pip install vosk") from None
-        vosk.SetLogLevel(-1)
+        # Kaldi prints warnings at level -1 ("Discarding word-ids ..."): keep them for -v
+        vosk.SetLogLevel(0 if _LOGGER.isEnabledFor(logging.DEBUG) else -2)
         try:
             self._model = vosk.Model(str(model_dir))
         except Exception as err:  # vosk raises a bare Exception for a model it cannot load
