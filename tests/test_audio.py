@@ -100,6 +100,23 @@ def test_stereo_is_mixed_to_mono():
     assert np.abs(out.astype(float) - left / 2).max() <= 1
 
 
+@pytest.mark.parametrize("shape", [
+    dict(rate=0, channels=1, sample_width=2), dict(rate=16000, channels=0, sample_width=2),
+    dict(rate=16000, channels=1, sample_width=5), dict(rate=16000, channels=1, sample_width=2,
+                                                       is_float=True)])
+def test_impossible_formats_are_refused_in_one_line(shape):
+    with pytest.raises(AudioFormatError) as caught:
+        to_pcm16_mono(b"\0" * 64, **shape)
+    assert "\n" not in str(caught.value) and "sox" in str(caught.value)
+
+
+def test_24_bit_negative_samples_keep_their_sign():
+    samples = [-8388608, -1, 0, 8388607, -4194304]
+    data = b"".join(s.to_bytes(3, "little", signed=True) for s in samples)
+    out = np.frombuffer(to_pcm16_mono(data, rate=SAMPLE_RATE, channels=1, sample_width=3), "<i2")
+    assert list(out) == [-32768, 0, 0, 32767, -16384]
+
+
 @settings(max_examples=40, deadline=None)
 @given(rate=st.sampled_from([8000, 16000, 22050, 44100, 48000]),
        channels=st.integers(1, 2),
