@@ -199,3 +199,19 @@ def test_choosing_a_microphone_by_number_name_or_default():
         find_input_device("HDMI out", devices)  # a speaker is not a microphone
     with pytest.raises(AudioDeviceError, match="no microphone found"):
         find_input_device(None, [device(1, "HDMI out", 0)])
+
+
+def test_a_full_queue_drops_the_oldest_blocks_and_counts_them(pulse_server):
+    """Nobody reads for a while: the queue keeps only the newest blocks, never grows."""
+    mic = MicSource("pulse", max_queued_blocks=5)
+    try:
+        deadline = time.monotonic() + 15
+        while mic.dropped < 3:
+            assert time.monotonic() < deadline, "no audio arrived from the sound server"
+            time.sleep(0.1)
+        assert mic.overflows >= mic.dropped >= 3
+        frames = mic.frames()
+        blocks = [next(frames) for _ in range(8)]  # the 5 queued, then live ones
+        assert all(len(b) == 3200 for b in blocks)
+    finally:
+        mic.close()
