@@ -55,6 +55,16 @@ def test_synthesis_is_real_speech_whose_length_follows_the_text():
         assert rms > 1000 and peak > 8000  # silence is 0; espeak-ng speech sits near 3000 RMS
 
 
+def test_back_to_back_replies_all_come_out_whole():
+    """espeak-ng finishes on its own thread; a reply must never be read half-written."""
+    long = " ".join([LONG] * 6)
+    first_long, first_short = synthesize(long).seconds, synthesize(SHORT).seconds
+    assert first_long > 20
+    for _ in range(5):
+        assert abs(synthesize(long).seconds - first_long) < 0.2
+        assert abs(synthesize(SHORT).seconds - first_short) < 0.2
+
+
 def test_rate_and_volume_change_the_sound():
     slow, fast = synthesize(SHORT, Voice(rate=110)), synthesize(SHORT, Voice(rate=300))
     assert slow.seconds > 1.8 * fast.seconds

@@ -45,7 +45,9 @@ CHILD = textwrap.dedent(
         speaker.say(text)
     out.append({"kind": "said", "t": time.monotonic(), "done": speaker.wait(0)})
     if mode in ("stop", "vanish"):
-        while not any(o.get("type") == "speaking" for o in out):
+        deadline = time.monotonic() + 20
+        while not any(o.get("type") in ("speaking", "error") for o in out):
+            assert time.monotonic() < deadline, "never started speaking"
             time.sleep(0.005)
         time.sleep(after)
         out.append({"kind": "stop", "t": time.monotonic()})

@@ -32,6 +32,10 @@ class Played:
     started: float | None  # time.monotonic() when the first block was handed over
 
 
+class _NeverStarted(Exception):
+    """The stream finished without taking a single block."""
+
+
 def _sounddevice() -> Any:
     try:
         import sounddevice
@@ -65,7 +69,24 @@ class Player:
         is_cancelled: Callable[[], bool] = lambda: False,
         on_start: Callable[[float], None] | None = None,
     ) -> Played:
-        """Play `speech` to the end, or until is_cancelled() turns true. Blocks meanwhile."""
+        """Play `speech` to the end, or until is_cancelled() turns true. Blocks meanwhile.
+
+        A stream that ends before taking any audio (a busy sound server can refuse a
+        start) is opened once more before giving up.
+        """
+        try:
+            return self._play_once(speech, is_cancelled, on_start)
+        except _NeverStarted:
+            _LOGGER.info("the speaker stream ended before it started; opening it again")
+        try:
+            return self._play_once(speech, is_cancelled, on_start)
+        except _NeverStarted:
+            raise SpeechOutputError(f"The speaker would not start; {_TRY_INSTEAD}") from None
+
+    def _play_once(
+        self, speech: Speech, is_cancelled: Callable[[], bool],
+        on_start: Callable[[float], None] | None,
+    ) -> Played:
         import numpy as np
 
         sd = self._sd
@@ -106,6 +127,8 @@ class Player:
                     raise SpeechOutputError(f"The speaker stopped taking sound; {_TRY_INSTEAD}")
             if not announced and handed["first"] and on_start is not None:
                 on_start(handed["first"])
+            if not interrupted and not handed["frames"]:
+                raise _NeverStarted
             if not interrupted and handed["frames"] < len(samples):  # ended by PortAudio
                 raise SpeechOutputError(f"The speaker went away mid-sentence; {_TRY_INSTEAD}")
             drained_at = time.monotonic() + stream.latency  # the buffered tail is still playing

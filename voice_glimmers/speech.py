@@ -10,6 +10,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import wave
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -168,10 +169,41 @@ def _voice_id(engine: Any, wanted: str) -> str:
 
 
 def _synthesize_with(engine: Any, text: str, properties: dict[str, Any]) -> Speech:
+    """Speech from the engine, waiting for espeak-ng's own thread to finish the WAV.
+
+    pyttsx3 2.99's espeak driver returns from runAndWait() after one 10 ms tick, maybe
+    before the WAV is written, and cancels whatever espeak-ng is still doing when the
+    next one starts: so wait for espeak-ng to be idle before and after, check the WAV,
+    and try again if a reply came out empty.
+    """
     if not text.strip():
         return Speech(b"", ESPEAK_RATE)
+    patience = 5.0 + len(text) / 20
     errors: list[BaseException] = []
-    token = engine.connect("error", lambda exception=None, **_: errors.append(exception))
+    finished = threading.Event()
+    tokens = [
+        engine.connect("error", lambda exception=None, **_: errors.append(exception)),
+        engine.connect("finished-utterance", lambda **_: finished.set()),
+    ]
+    try:
+        for attempt in range(1, 4):
+            _wait_until_idle(engine, patience)
+            finished.clear()
+            read = _attempt(engine, text, properties, errors)
+            finished.wait(patience)
+            idle = _wait_until_idle(engine, patience)
+            speech = read()  # and the temporary WAV is gone
+            if idle and speech is not None:
+                return speech
+            _LOGGER.info("speech for %r came out empty (attempt %d)", text[:40], attempt)
+    finally:
+        for token in tokens:
+            engine.disconnect(token)
+    raise SpeechOutputError(f"The speech engine made no sound for '{text[:40]}'")
+
+
+def _attempt(engine: Any, text: str, properties: dict[str, Any], errors: list) -> Any:
+    """Start one synthesis into a temporary WAV; returns a reader for when it is done."""
     fd, tmp = tempfile.mkstemp(prefix="voice-glimmers-", suffix=".wav")
     os.close(fd)
     try:
@@ -180,19 +212,38 @@ def _synthesize_with(engine: Any, text: str, properties: dict[str, Any]) -> Spee
                 engine.setProperty(name, value)
         engine.save_to_file(text, tmp)
         engine.runAndWait()
-        if errors:
-            raise SpeechOutputError(f"Speech could not be synthesised: {errors[0]}")
-        with open(tmp, "rb") as stream:
-            speech = Speech.from_wav(stream)
-    except SpeechOutputError:
-        raise
     except Exception as err:
+        os.unlink(tmp)
         if getattr(engine, "_inLoop", False):  # leave the engine usable for the next reply
             engine.endLoop()
         raise SpeechOutputError(f"Speech could not be synthesised: {err}") from None
-    finally:
-        engine.disconnect(token)
+    if errors:
         os.unlink(tmp)
-    if not speech.samples:
-        raise SpeechOutputError(f"The speech engine made no sound for '{text[:40]}'")
-    return speech
+        raise SpeechOutputError(f"Speech could not be synthesised: {errors[0]}")
+
+    def read() -> Speech | None:
+        try:
+            with open(tmp, "rb") as stream:
+                speech = Speech.from_wav(stream)
+        except (OSError, SpeechOutputError):
+            return None
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return speech if speech.samples else None
+
+    return read
+
+
+def _wait_until_idle(engine: Any, timeout: float) -> bool:
+    """Until espeak-ng's synthesis thread has nothing left to do (other drivers: at once)."""
+    espeak = getattr(getattr(engine.proxy, "_module", None), "_espeak", None)
+    is_playing = getattr(espeak, "IsPlaying", None)
+    if is_playing is None:
+        return True
+    deadline = time.monotonic() + timeout
+    while is_playing():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
