@@ -313,7 +313,13 @@ def _wake_word(ctx: Context) -> str | None:
 def _model_dir(ctx: Context) -> Path:
     """The speech model; on a terminal, offer to download the default one when none is found."""
     from voice_glimmers.errors import ModelNotFound
-    from voice_glimmers.models import DEFAULT_MODEL, download_model, resolve_model, user_models_dir
+    from voice_glimmers.models import (
+        DEFAULT_MODEL,
+        download_model,
+        model_list_url,
+        resolve_model,
+        user_models_dir,
+    )
 
     try:
         return resolve_model(getattr(ctx.args, "model", None), ctx.settings, os.environ)
@@ -323,7 +329,7 @@ def _model_dir(ctx: Context) -> Path:
         answer = input(f"No speech model found. Download {DEFAULT_MODEL} (about 40 MB)? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise
-        return download_model(DEFAULT_MODEL, user_models_dir())
+        return download_model(DEFAULT_MODEL, user_models_dir(), list_url=model_list_url(os.environ))
 
 
 def cmd_listen(ctx: Context) -> int:

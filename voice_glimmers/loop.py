@@ -90,9 +90,9 @@ class Loop:
                 fed += len(frame) / 32000  # 16 kHz, 16-bit mono
                 self._audio_origin = min(self._audio_origin, time.monotonic() - fed)
                 for heard in self.transcriber.accept(frame):
-                    self._heard.put(heard)
+                    self._heard.put((heard, time.monotonic()))
             for heard in self.transcriber.flush():
-                self._heard.put(heard)
+                self._heard.put((heard, time.monotonic()))
         except BaseException as err:  # handed to the main thread, which reports it
             self.error = err
         finally:
@@ -116,7 +116,7 @@ class Loop:
                 if item is _END:
                     break
                 if item is not None:
-                    self._hear(item, now)
+                    self._hear(*item, now)
                 self._tick(self.clock())
         finally:
             self._stopping.set()
@@ -137,12 +137,13 @@ class Loop:
         wake = self.gate.wake_word
         return f"say '{wake}, ...' when you'd like me" if wake else "listening to everything"
 
-    def _hear(self, heard: Any, now: datetime) -> None:
+    def _hear(self, heard: Any, heard_at: float, now: datetime) -> None:
+        """One Partial or Utterance; `heard_at` is when the transcriber gave it (monotonic)."""
         if not hasattr(heard, "confidence"):  # a Partial
             self.events.emit("partial", text=heard.text)
             self.display.partial(heard.text)
             return
-        self._last_final = time.monotonic()
+        self._last_final = heard_at
         self.events.emit("final", text=heard.text, confidence=round(heard.confidence, 3),
                          start=round(heard.start, 3), end=round(heard.end, 3))
         if self.half_duplex and (self.speaker.is_speaking() or self._while_speaking(heard)):
