@@ -356,6 +356,13 @@ def cmd_listen(ctx: Context) -> int:
     try:
         dialogue = _dialogue(ctx, store, question_timeout=settings.question_timeout_seconds)
         display.line("model", str(model_dir))
+        from voice_glimmers.models import model_language
+
+        heard_in = model_language(model_dir)
+        if heard_in and heard_in != settings.language:
+            display.line("note", f"this speech model hears '{heard_in}', so '{settings.language}' "
+                         "commands will not be understood; 'voice-glimmers model download' "
+                         "gets the English one")
         transcriber = VoskTranscriber(model_dir)
         loop_ref: list[Loop] = []
 
