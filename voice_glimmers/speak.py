@@ -76,8 +76,10 @@ class _Closing:
 class Pyttsx3Speaker(_Closing):
     """Speaks replies aloud, one at a time, on its own thread; stop() interrupts at once.
 
-    Errors on the speech thread are logged, sent as an "error" event, and raised by the
-    next say(), wait() or close(). close() lets queued replies finish; stop() first to cut.
+    on_event is called on the speech thread: "speaking" carries the moment the first
+    block reached the sound server, "spoken" comes once the audio has played out. Errors
+    there are logged, sent as an "error" event and raised by the next say(), wait() or
+    close(). close() lets queued replies finish; call stop() first to cut them.
     """
 
     def __init__(
@@ -200,6 +202,7 @@ class Pyttsx3Speaker(_Closing):
             "spoken", text, seconds=round(played.seconds, 3), interrupted=played.interrupted,
             synth_ms=round(synth_ms, 1),
         )
+
 
 class WavSpeaker(_Closing):
     """Writes every reply, with a short silence between, to one WAV file on close()."""
