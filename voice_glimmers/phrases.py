@@ -29,6 +29,7 @@ class Phrases:
 
     replies: Mapping[str, tuple[str, ...]]
     reflection: Mapping[str, tuple[str, ...]]
+    sense_prompts: Mapping[str, str]
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "replies.yaml") -> Phrases:
@@ -47,8 +48,15 @@ class Phrases:
         missing = [k for k in REFLECTION_KEYS if k not in section]
         if missing:
             raise IntentFileError(f"{name}: reflection is missing {', '.join(missing)}")
-        reflection = {k: _variants(v, f"{name}: reflection.{k}") for k, v in section.items()}
-        return cls(replies=replies, reflection=reflection)
+        senses = section.get("sense_prompts") or {}
+        if not isinstance(senses, dict) or not all(isinstance(v, str) for v in senses.values()):
+            raise IntentFileError(f"{name}: reflection.sense_prompts should map a tag to a text")
+        reflection = {
+            k: _variants(v, f"{name}: reflection.{k}")
+            for k, v in section.items()
+            if k != "sense_prompts"
+        }
+        return cls(replies=replies, reflection=reflection, sense_prompts=dict(senses))
 
     @classmethod
     def from_dir(cls, folder: Path) -> Phrases:

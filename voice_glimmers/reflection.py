@@ -147,6 +147,16 @@ def memories(store: GlimmerStore, today: date) -> list[Memory]:
     return []
 
 
+def _prompt_for(glimmer: Glimmer, phrases: Phrases, turn: int, used: set[str]) -> str:
+    """A prompt that meets the glimmer through a sense it touched, else the next gentle one."""
+    for tag in glimmer.tags:
+        prompt = phrases.sense_prompts.get(tag)
+        if prompt and prompt not in used:
+            used.add(prompt)
+            return prompt
+    return phrases.pick("prompts", turn)
+
+
 def compose_reflection(
     todays: Sequence[Glimmer], remembered: Sequence[Memory], today: date, phrases: Phrases
 ) -> list[str]:
@@ -155,10 +165,11 @@ def compose_reflection(
     parts = [phrases.pick("openings", turn)]
     if todays:
         parts.append(phrases.pick("today_intro"))
+        used: set[str] = set()
         for i, glimmer in enumerate(todays):
             parts.append(sentence(glimmer.text))
             if i < len(todays) - 1 or not remembered:
-                parts.append(phrases.pick("prompts", turn + i))
+                parts.append(_prompt_for(glimmer, phrases, turn + i, used))
     else:
         parts.append(phrases.pick("none_today", turn))
         parts.append(phrases.pick("grounding", turn))
