@@ -178,6 +178,8 @@ def test_stop_cuts_a_long_reply_short_and_drops_the_queue(pulse_server, tmp_path
 
 def test_a_sound_server_that_goes_away_is_one_line_not_a_hang(pulse_server, tmp_path):
     run = speak_in_child(pulse_server, "vanish", [LONG], after=0.3)
+    assert [e["type"] for e in run["events"]] == ["speaking", "spoken", "error"]
+    assert run["events"][1]["interrupted"] is True
     assert len(run["errors"]) == 1
     assert "\n" not in run["errors"][0] and "--no-speak" in run["errors"][0]
     assert "Traceback" not in run["stderr"]

@@ -189,19 +189,28 @@ class Pyttsx3Speaker(_Closing):
         synth_ms = (time.monotonic() - started) * 1000
         if generation != self._generation:
             return
+        started_at: list[float] = []
+
+        def on_start(t: float) -> None:
+            started_at.append(t)
+            self._events.emit("speaking", text, t=t)
+
+        def spoken(seconds: float, interrupted: bool) -> None:
+            self._events.emit("spoken", text, seconds=round(seconds, 3),
+                              interrupted=interrupted, synth_ms=round(synth_ms, 1))
+
         try:
             played = self._player.play(
-                speech,
-                is_cancelled=lambda: generation != self._generation,
-                on_start=lambda t: self._events.emit("speaking", text, t=t),
+                speech, is_cancelled=lambda: generation != self._generation, on_start=on_start
             )
+        except SpeechOutputError:
+            if started_at:  # every "speaking" gets its "spoken", even when the sound died
+                spoken(time.monotonic() - started_at[0], True)
+            raise
         finally:
             with self._cond:
                 self._quiet_at = time.monotonic() + self._tail
-        self._events.emit(
-            "spoken", text, seconds=round(played.seconds, 3), interrupted=played.interrupted,
-            synth_ms=round(synth_ms, 1),
-        )
+        spoken(played.seconds, played.interrupted)
 
 
 class WavSpeaker(_Closing):
