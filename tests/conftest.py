@@ -19,7 +19,12 @@ def _private_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    for name in ("VOICE_GLIMMERS_DB", "VOICE_GLIMMERS_NOW", "VOICE_GLIMMERS_CONFIG", "VOICE_GLIMMERS_MODEL"):
+    for name in (
+        "VOICE_GLIMMERS_DB",
+        "VOICE_GLIMMERS_NOW",
+        "VOICE_GLIMMERS_CONFIG",
+        "VOICE_GLIMMERS_MODEL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -46,18 +51,29 @@ class PulseServer:
         import os
 
         self.runtime_dir = runtime_dir
-        self.env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime_dir),
-                        PULSE_SERVER=f"unix:{runtime_dir}/pulse/native")
+        self.env = dict(
+            os.environ,
+            XDG_RUNTIME_DIR=str(runtime_dir),
+            PULSE_SERVER=f"unix:{runtime_dir}/pulse/native",
+        )
 
     def start(self, timeout: float = 15.0) -> None:
         import subprocess
         import time
 
         done = subprocess.run(
-            ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n",
-             "--load=module-native-protocol-unix",
-             f"--load=module-null-sink sink_name={self.sink}"],
-            env=self.env, capture_output=True, text=True, timeout=timeout,
+            [
+                "pulseaudio",
+                "--daemonize=yes",
+                "--exit-idle-time=-1",
+                "-n",
+                "--load=module-native-protocol-unix",
+                f"--load=module-null-sink sink_name={self.sink}",
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

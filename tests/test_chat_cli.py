@@ -27,8 +27,10 @@ def run(args, *, stdin="", db=None, check=True):
 
 def test_chat_saves_reads_back_and_the_store_keeps_it(tmp_path):
     db = tmp_path / "glimmers.json"
-    lines = "glimmer the smell of rain on the way home\ni have a glimmer\nwarm socks\n" \
-            "what were my glimmers today\n"
+    lines = (
+        "glimmer the smell of rain on the way home\ni have a glimmer\nwarm socks\n"
+        "what were my glimmers today\n"
+    )
     out = run(["chat", "--now", NOW], stdin=lines, db=db).stdout.splitlines()
     assert out == [
         "Saved: the smell of rain on the way home.",
@@ -69,7 +71,9 @@ def test_chat_with_a_damaged_database_and_no_backup_is_one_line(tmp_path):
 
 def test_reflect_prints_the_evening_reflection(tmp_path):
     db = tmp_path / "glimmers.json"
-    run(["add", "the light through the kitchen window", "--now", "2026-11-27T09:00:00+00:00"], db=db)
+    run(
+        ["add", "the light through the kitchen window", "--now", "2026-11-27T09:00:00+00:00"], db=db
+    )
     out = run(["reflect", "--now", NOW], db=db).stdout
     assert "Today you noticed:" in out
     assert "The light through the kitchen window." in out

@@ -219,8 +219,11 @@ def cmd_understand(ctx: Context) -> int:
         today = glimmer_day(ctx.clock(), ctx.settings.day_start_hour)
         match = understand(line, intents, today=today, week_start=ctx.settings.week_start)
         if ctx.args.json:
-            shown = match.to_dict() if match else {"text": line, "intent": None, "slots": {},
-                                                   "score": 0}
+            shown = (
+                match.to_dict()
+                if match
+                else {"text": line, "intent": None, "slots": {}, "score": 0}
+            )
             print(json.dumps(shown), flush=True)
         else:
             print(f"{line!r} -> {describe(match)}", flush=True)
@@ -360,9 +363,12 @@ def cmd_listen(ctx: Context) -> int:
 
         heard_in = model_language(model_dir)
         if heard_in and heard_in != settings.language:
-            display.line("note", f"this speech model hears '{heard_in}', so '{settings.language}' "
-                         "commands will not be understood; 'voice-glimmers model download' "
-                         "gets the English one")
+            display.line(
+                "note",
+                f"this speech model hears '{heard_in}', so '{settings.language}' "
+                "commands will not be understood; 'voice-glimmers model download' "
+                "gets the English one",
+            )
         transcriber = VoskTranscriber(model_dir)
         loop_ref: list[Loop] = []
 
@@ -391,10 +397,16 @@ def cmd_listen(ctx: Context) -> int:
             source = MicSource(args.device, on_status=lambda text: display.line("microphone", text))
         wake = _wake_word(ctx)
         loop = Loop(
-            source=source, transcriber=transcriber, dialogue=dialogue, speaker=speaker,
-            clock=ctx.clock, events=events, display=display,
+            source=source,
+            transcriber=transcriber,
+            dialogue=dialogue,
+            speaker=speaker,
+            clock=ctx.clock,
+            events=events,
+            display=display,
             gate=Gate(wake, settings.follow_up_seconds, settings.question_timeout_seconds),
-            half_duplex=args.input is None, reflection_time=settings.reflection_time,
+            half_duplex=args.input is None,
+            reflection_time=settings.reflection_time,
         )
         loop_ref.append(loop)
 
@@ -429,8 +441,10 @@ def cmd_devices(ctx: Context) -> int:
     print(f"{'':2}{'#':>3}  {'in':>3} {'out':>3} {'rate':>6}  name")
     for d in devices:
         mark = ("<" if d.is_default_input else " ") + (">" if d.is_default_output else " ")
-        print(f"{mark}{d.index:>3}  {d.max_input_channels:>3} {d.max_output_channels:>3} "
-              f"{d.default_samplerate:>6.0f}  {d.name}")
+        print(
+            f"{mark}{d.index:>3}  {d.max_input_channels:>3} {d.max_output_channels:>3} "
+            f"{d.default_samplerate:>6.0f}  {d.name}"
+        )
     print("< default microphone, > default speaker. Choose one with: listen --device NUMBER")
     return 0
 
@@ -446,8 +460,9 @@ def cmd_model(ctx: Context) -> int:
     if args.action == "download":
         name = args.name or models.DEFAULT_MODEL
         print(f"Downloading {name} into {models.user_models_dir()} ...", file=sys.stderr)
-        folder = models.download_model(name, models.user_models_dir(), list_url=list_url,
-                                       progress=sys.stderr.isatty())
+        folder = models.download_model(
+            name, models.user_models_dir(), list_url=list_url, progress=sys.stderr.isatty()
+        )
         print(folder)
         return 0
     found = models.find_models(ctx.settings, env)
@@ -482,7 +497,8 @@ def cmd_doctor(ctx: Context) -> int:
         print(f"{finding.part:>13}: {mark:<10}  {finding.message}", flush=True)
         problems += not finding.ok
     if problems:
-        print(f"\n{problems} part{'s' if problems != 1 else ''} need care; each line says what to try.")
+        parts = "part needs" if problems == 1 else "parts need"
+        print(f"\n{problems} {parts} care; each line says what to try.")
     return 1 if problems else 0
 
 
@@ -514,8 +530,10 @@ def cmd_garden(ctx: Context) -> int:
         import webbrowser
 
         if not webbrowser.open(path.as_uri()):
-            print("voice-glimmers: no browser would open; the page is there to open yourself.",
-                  file=sys.stderr)
+            print(
+                "voice-glimmers: no browser would open; the page is there to open yourself.",
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -525,13 +543,26 @@ def cmd_garden(ctx: Context) -> int:
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """--db, --now and -v are accepted before or after the command name."""
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--db", type=Path, default=default, metavar="PATH",
-                        help="the glimmer database file (default: in your data folder)")
-    parser.add_argument("--now", default=default, metavar="ISO8601",
-                        help="pretend it is this moment (for demos and tests)")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        default=argparse.SUPPRESS if suppress else False,
-                        help="say more about what is happening")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=default,
+        metavar="PATH",
+        help="the glimmer database file (default: in your data folder)",
+    )
+    parser.add_argument(
+        "--now",
+        default=default,
+        metavar="ISO8601",
+        help="pretend it is this moment (for demos and tests)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="say more about what is happening",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -550,19 +581,36 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("listen", cmd_listen, "listen hands-free for glimmers (the main job)")
-    p.add_argument("--input", type=Path, metavar="FILE.wav", help="listen to a WAV file instead of the microphone")
+    p.add_argument(
+        "--input",
+        type=Path,
+        metavar="FILE.wav",
+        help="listen to a WAV file instead of the microphone",
+    )
     p.add_argument("--realtime", action="store_true", help="play --input at speaking speed")
     p.add_argument("--model", type=Path, metavar="DIR", help="the Vosk model folder to use")
     p.add_argument("--device", help="microphone to use (a number or part of a name; see 'devices')")
-    p.add_argument("--wake-word", metavar="WORD", help="word that wakes the assistant, or 'none' to act on everything")
+    p.add_argument(
+        "--wake-word",
+        metavar="WORD",
+        help="word that wakes the assistant, or 'none' to act on everything",
+    )
     p.add_argument("--no-speak", action="store_true", help="print replies instead of speaking them")
-    p.add_argument("--speak-to", type=Path, metavar="FILE.wav", help="write spoken replies to a WAV file")
-    p.add_argument("--events", metavar="FILE", help="write one JSON event per line to FILE ('-' for stdout)")
+    p.add_argument(
+        "--speak-to", type=Path, metavar="FILE.wav", help="write spoken replies to a WAV file"
+    )
+    p.add_argument(
+        "--events", metavar="FILE", help="write one JSON event per line to FILE ('-' for stdout)"
+    )
 
     p = command("add", cmd_add, "save a glimmer from the keyboard")
     p.add_argument("text", help="the glimmer, in your words")
-    p.add_argument("--at", metavar="WHEN", help="when it happened: a moment like 2026-11-20T18:00, "
-                   "or a day like 'yesterday' or 2026-11-20 (a day means noon that day)")
+    p.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="when it happened: a moment like 2026-11-20T18:00, "
+        "or a day like 'yesterday' or 2026-11-20 (a day means noon that day)",
+    )
 
     p = command("list", cmd_list, "show glimmers (default: today)")
     p.add_argument("when", nargs="*", help="e.g. today, yesterday, 'this week', 'last month', all")
@@ -573,10 +621,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("delete", cmd_delete, "delete one glimmer by its id (undo brings it back)")
     p.add_argument("id", help="the glimmer's id, as shown by 'list'")
 
-    p = command("export", cmd_export, "write your glimmers as Markdown, CSV, JSON or a therapy summary")
+    p = command(
+        "export", cmd_export, "write your glimmers as Markdown, CSV, JSON or a therapy summary"
+    )
     p.add_argument("--format", choices=["md", "csv", "json", "therapy"], default="md")
-    p.add_argument("--when", metavar="RANGE", help="which days (default: all; therapy: the last 12 weeks)")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to the screen")
+    p.add_argument(
+        "--when", metavar="RANGE", help="which days (default: all; therapy: the last 12 weeks)"
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write here instead of to the screen"
+    )
 
     p = command("import", cmd_import, "add glimmers from a JSON or CSV export")
     p.add_argument("file", type=Path)
@@ -590,7 +644,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("reflect", cmd_reflect, "run the evening reflection once")
     p.add_argument("--speak", action="store_true", help="speak it aloud")
-    p.add_argument("--to-wav", type=Path, metavar="FILE", help="write the spoken reflection to a WAV file")
+    p.add_argument(
+        "--to-wav", type=Path, metavar="FILE", help="write the spoken reflection to a WAV file"
+    )
 
     command("devices", cmd_devices, "list microphones and speakers")
 
@@ -606,8 +662,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("garden", cmd_garden, "write your glimmer garden: one HTML page to look back with")
     p.add_argument("--when", metavar="RANGE", help="which days (default: the last 12 weeks)")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE.html",
-                   help="where to write it (default: glimmer-garden.html in this folder)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE.html",
+        help="where to write it (default: glimmer-garden.html in this folder)",
+    )
     p.add_argument("--open", action="store_true", help="open it in your browser")
     return parser
 
@@ -643,6 +704,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as err:  # the process edge: one line for a person, details with -v
         _LOGGER.debug("unexpected error", exc_info=True)
-        print(f"voice-glimmers: something unexpected went wrong ({type(err).__name__}: {err}). "
-              "Run again with -v for details.", file=sys.stderr)
+        print(
+            f"voice-glimmers: something unexpected went wrong ({type(err).__name__}: {err}). "
+            "Run again with -v for details.",
+            file=sys.stderr,
+        )
         return 70

@@ -78,7 +78,9 @@ def _coerce(name: str, value: Any) -> Any:
         try:
             return time.fromisoformat(str(value))
         except ValueError:
-            raise GlimmersError(f"reflection_time '{value}' should look like 20:30, or 'off'") from None
+            raise GlimmersError(
+                f"reflection_time '{value}' should look like 20:30, or 'off'"
+            ) from None
     if name == "wake_word":
         text = str(value).strip().lower()
         return None if text in ("", "none", "off") else text
@@ -111,7 +113,9 @@ def load_settings(
     if unknown:
         raise GlimmersError(f"The settings file {path} has unknown settings: {', '.join(unknown)}")
     for name in names:
-        key = "VOICE_GLIMMERS_" + ("DB" if name == "db_path" else "MODEL" if name == "model_path" else name.upper())
+        key = "VOICE_GLIMMERS_" + (
+            "DB" if name == "db_path" else "MODEL" if name == "model_path" else name.upper()
+        )
         if key in env:
             values[name] = env[key]
     try:
