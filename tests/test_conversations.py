@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from voice_glimmers.config import Settings, intents_dir
-from voice_glimmers.dialogue import Dialogue, Language
+from voice_glimmers.dialogue import Dialogue
+from voice_glimmers.language import Language
 from voice_glimmers.store import GlimmerStore
 
 HERE = Path(__file__).parent / "conversations"

@@ -232,7 +232,8 @@ def cmd_understand(ctx: Context) -> int:
 
 def _dialogue(ctx: Context, store, *, question_timeout: float | None):
     from voice_glimmers.config import intents_dir
-    from voice_glimmers.dialogue import Dialogue, Language
+    from voice_glimmers.dialogue import Dialogue
+    from voice_glimmers.language import Language
 
     language = Language.from_dir(intents_dir() / ctx.settings.language)
     return Dialogue(store, language, ctx.settings, question_timeout=question_timeout)

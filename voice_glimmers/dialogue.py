@@ -11,26 +11,22 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from voice_glimmers.config import Settings
-from voice_glimmers.intents import Intents, Match, understand
-from voice_glimmers.phrases import Phrases
+from voice_glimmers.intents import Match, understand
+from voice_glimmers.language import Language
 from voice_glimmers.reflection import (
-    READ_AT_ONCE,
     compose_reflection,
-    describe_day,
-    describe_range,
-    lower_first,
+    count_words,
     memories,
-    number_word,
-    plural,
-    read_glimmers,
+    one_glimmer,
+    read_some,
+    readback,
+    search_readback,
     sentence,
 )
-from voice_glimmers.safety import CrisisWords
 from voice_glimmers.store import Glimmer, GlimmerStore
-from voice_glimmers.tags import TagVocabulary, plain_words, tag_text
+from voice_glimmers.tags import plain_words, tag_text
 from voice_glimmers.when import DateRange
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,25 +52,6 @@ class Reply:
     @property
     def text(self) -> str:
         return " ".join(self.parts)
-
-
-@dataclass(frozen=True)
-class Language:
-    """Everything the dialogue needs to know about one language, loaded from intents/<lang>/."""
-
-    intents: Intents
-    phrases: Phrases
-    tags: TagVocabulary
-    crisis: CrisisWords
-
-    @classmethod
-    def from_dir(cls, folder: Path) -> Language:
-        return cls(
-            intents=Intents.from_dir(folder),
-            phrases=Phrases.from_dir(folder),
-            tags=TagVocabulary.from_dir(folder),
-            crisis=CrisisWords.from_dir(folder),
-        )
 
 
 @dataclass(frozen=True)
@@ -244,7 +221,8 @@ class Dialogue:
             self._last_deleted = deleted
             return Reply((self._say("delete_done"),), "delete_last", deleted=deleted)
         if pending.kind == "more":
-            return self._read(pending.rest, now, "list_glimmers", intro=None)
+            parts, rest = read_some(pending.rest, self.store.day_of(now), self.language.phrases)
+            return self._offering_rest(parts, rest, now, "list_glimmers")
         if pending.kind == "evening":
             return self.reflect(now)
         return self._ask("capture", now, self._say("ask_what"), "capture_glimmer")
@@ -261,34 +239,25 @@ class Dialogue:
             if not said:
                 return self._ask("capture", now, self._say("ask_what"), intent)
             return self._capture(said, now, confidence, source)
+        phrases = self.language.phrases
         if intent in ("list_glimmers", "count_glimmers"):
             span = slots.get("when") or DateRange(today, today)
-            words = describe_range(span, today, self.settings.week_start)
             found = self.store.between(span.start, span.end)
+            week_start = self.settings.week_start
             if intent == "count_glimmers":
-                key = "count_some" if found else "count_none"
-                n = len(found)
-                said = self._say(key, count=number_word(n), glimmers=plural(n), range=words)
-                return Reply((said,), intent)
-            if not found:
-                if span.start == span.end == today:
-                    return Reply((self._say("readback_none_today"),), intent)
-                return Reply((self._say("readback_none", today.toordinal(), range=words),), intent)
-            intro = self._say("readback_intro", count=number_word(len(found)),
-                              glimmers=plural(len(found)), range=words)
-            return self._read(tuple(found), now, intent, intro=intro)
+                return Reply((count_words(len(found), span, today, phrases, week_start),), intent)
+            parts, rest = readback(found, span, today, phrases, week_start)
+            return self._offering_rest(parts, rest, now, intent)
         if intent == "search_glimmers":
             query = str(slots.get("query") or "").strip()
-            if not query:
-                return Reply((self._say("search_empty"),), intent)
-            found = self.store.search(query)
-            if not found:
-                return Reply((self._say("search_none", query=query),), intent)
-            intro = self._say("search_some", count=number_word(len(found)),
-                              glimmers=plural(len(found)), query=query)
-            return self._read(tuple(found), now, intent, intro=intro, name_days=True)
+            found = self.store.search(query) if query else []
+            parts, rest = search_readback(found, query, today, phrases)
+            return self._offering_rest(parts, rest, now, intent)
         if intent == "random_glimmer":
-            return self._random(now)
+            every = self.store.all()
+            past = [g for g in every if g.day < today] or every
+            glimmer = self.rng.choice(past) if past else None
+            return Reply((one_glimmer(glimmer, today, phrases),), intent)
         if intent == "reflect":
             return self.reflect(now)
         if intent == "delete_last":
@@ -325,29 +294,12 @@ class Dialogue:
         return Reply((self._say("saved", text=_as_said(said)),),
                      "capture_glimmer", saved=glimmer)
 
-    def _read(self, found: tuple[Glimmer, ...], now: datetime, intent: str,
-              intro: str | None, name_days: bool = False) -> Reply:
-        today = self.store.day_of(now)
-        first, rest = found[:READ_AT_ONCE], found[READ_AT_ONCE:]
-        parts = ([intro] if intro else []) + read_glimmers(first, today, name_days=name_days)
-        if not rest:
-            return Reply(tuple(parts), intent)
-        n = len(rest)
-        are = "is" if n == 1 else "are"
-        parts.append(self._say("readback_more", are=are, count=number_word(n)))
-        self._pending = _Pending("more", now, rest=rest)
-        return Reply(tuple(parts), intent, expects_answer=True)
-
-    def _random(self, now: datetime) -> Reply:
-        today = self.store.day_of(now)
-        every = self.store.all()
-        if not every:
-            return Reply((self._say("nothing_yet"),), "random_glimmer")
-        past = [g for g in every if g.day < today] or every
-        glimmer = self.rng.choice(past)
-        when = describe_day(glimmer.day, today)
-        return Reply((self._say("random", when=when, text=lower_first(sentence(glimmer.text))),),
-                     "random_glimmer")
+    def _offering_rest(self, parts: list[str], rest: tuple[Glimmer, ...], now: datetime,
+                       intent: str) -> Reply:
+        """A read-back; when more are left, the offer to hear them stays open."""
+        if rest:
+            self._pending = _Pending("more", now, rest=rest)
+        return Reply(tuple(parts), intent, expects_answer=bool(rest))
 
     def _delete_last(self, text: str, now: datetime) -> Reply:
         words = plain_words(text)
@@ -376,12 +328,12 @@ class Dialogue:
 
 def _after_wake_word(text: str, wake_word: str | None) -> str:
     """The words after a leading wake word ('glimmer, what were...' -> 'what were...')."""
-    if not wake_word:
-        return ""
-    words, wake = plain_words(text), plain_words(wake_word)
-    for form in (wake, wake[:-1] + [wake[-1] + "s"]):
-        if words[: len(form)] == form and len(words) > len(form):
-            return " ".join(words[len(form):])
+    words = plain_words(text)
+    for wake in {wake_word or "glimmer", "glimmer"}:
+        wake_words = plain_words(wake)
+        for form in (wake_words, wake_words[:-1] + [wake_words[-1] + "s"]):
+            if words[: len(form)] == form and len(words) > len(form):
+                return " ".join(words[len(form):])
     return ""
 
 

@@ -51,7 +51,7 @@ def check_database(settings: Settings, clock: Clock) -> str:
 
 
 def check_language(settings: Settings) -> str:
-    from voice_glimmers.dialogue import Language
+    from voice_glimmers.language import Language
 
     folder = intents_dir() / settings.language
     Language.from_dir(folder)

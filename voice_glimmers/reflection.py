@@ -118,6 +118,64 @@ def read_glimmers(
     return parts
 
 
+def read_some(
+    found: Sequence[Glimmer], today: date, phrases: Phrases, *,
+    intro: str | None = None, name_days: bool = False,
+) -> tuple[list[str], tuple[Glimmer, ...]]:
+    """Up to READ_AT_ONCE glimmers, then an offer of the rest; returns (parts, the rest)."""
+    first, rest = tuple(found[:READ_AT_ONCE]), tuple(found[READ_AT_ONCE:])
+    parts = ([intro] if intro else []) + read_glimmers(first, today, name_days=name_days)
+    if rest:
+        n = len(rest)
+        parts.append(phrases.reply("readback_more", are="is" if n == 1 else "are",
+                                   count=number_word(n)))
+    return parts, rest
+
+
+def readback(
+    found: Sequence[Glimmer], span: DateRange, today: date, phrases: Phrases, week_start: int = 0
+) -> tuple[list[str], tuple[Glimmer, ...]]:
+    """'You noticed three glimmers today. ...', or a kind word when there are none."""
+    words = describe_range(span, today, week_start)
+    if not found:
+        if span.start == span.end == today:
+            return [phrases.reply("readback_none_today")], ()
+        return [phrases.reply("readback_none", today.toordinal(), range=words)], ()
+    intro = phrases.reply("readback_intro", count=number_word(len(found)),
+                          glimmers=plural(len(found)), range=words)
+    return read_some(found, today, phrases, intro=intro)
+
+
+def count_words(
+    n: int, span: DateRange, today: date, phrases: Phrases, week_start: int = 0
+) -> str:
+    """How many, only because they asked: 'You have two glimmers this week.'"""
+    key = "count_some" if n else "count_none"
+    words = describe_range(span, today, week_start)
+    return phrases.reply(key, count=number_word(n), glimmers=plural(n), range=words)
+
+
+def search_readback(
+    found: Sequence[Glimmer], query: str, today: date, phrases: Phrases
+) -> tuple[list[str], tuple[Glimmer, ...]]:
+    """What a search found, each with the day it was."""
+    if not query:
+        return [phrases.reply("search_empty")], ()
+    if not found:
+        return [phrases.reply("search_none", query=query)], ()
+    intro = phrases.reply("search_some", count=number_word(len(found)),
+                          glimmers=plural(len(found)), query=query)
+    return read_some(found, today, phrases, intro=intro, name_days=True)
+
+
+def one_glimmer(glimmer: Glimmer | None, today: date, phrases: Phrases) -> str:
+    """'Last Tuesday: the smell of fresh bread.' for 'I need a glimmer'."""
+    if glimmer is None:
+        return phrases.reply("nothing_yet")
+    when = describe_day(glimmer.day, today)
+    return phrases.reply("random", when=when, text=lower_first(sentence(glimmer.text)))
+
+
 @dataclass(frozen=True)
 class Memory:
     """A glimmer from this day a week, a month or a year ago."""

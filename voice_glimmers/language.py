@@ -1,0 +1,31 @@
+"""One language's data, loaded from intents/<lang>/: what people say and what we say back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voice_glimmers.intents import Intents
+from voice_glimmers.phrases import Phrases
+from voice_glimmers.safety import CrisisWords
+from voice_glimmers.tags import TagVocabulary
+
+
+@dataclass(frozen=True)
+class Language:
+    """Sentence templates, replies, tag words and crisis phrases of one language."""
+
+    intents: Intents
+    phrases: Phrases
+    tags: TagVocabulary
+    crisis: CrisisWords
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> Language:
+        """Load intents/<lang>/; a malformed file raises IntentFileError naming it."""
+        return cls(
+            intents=Intents.from_dir(folder),
+            phrases=Phrases.from_dir(folder),
+            tags=TagVocabulary.from_dir(folder),
+            crisis=CrisisWords.from_dir(folder),
+        )
