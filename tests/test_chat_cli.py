@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import wave
@@ -58,6 +59,29 @@ def test_chat_never_stores_crisis_words(tmp_path):
     out = run(["chat", "--now", NOW], stdin="glimmer i want to kill myself\n", db=db).stdout
     assert "emergency" in out and "Saved" not in out
     assert json.loads(run(["list", "all", "--json"], db=db).stdout) == []
+
+
+def test_chat_says_plainly_when_a_glimmer_cannot_be_saved_and_keeps_the_old_file(tmp_path):
+    """The kernel refuses the write (RLIMIT_FSIZE: the path a full disk takes)."""
+    db = tmp_path / "glimmers.json"
+    run(["add", "the first one"], db=db)
+    before = db.read_bytes()
+    limit = len(before) + 64
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    cmd = [sys.executable, "-m", "voice_glimmers", "--db", str(db), "chat", "--now", NOW]
+    done = subprocess.run(cmd, input="glimmer " + "a long afternoon in the sun " * 10 + "\n"
+                          "what were my glimmers today\n", capture_output=True, text=True,
+                          preexec_fn=small_files, timeout=60)
+    assert "Traceback" not in done.stderr
+    out = done.stdout.splitlines()
+    assert out[0].startswith("I couldn't save that just now")
+    assert "Saved" not in done.stdout
+    assert "Nothing saved today" in done.stdout or "the first one" in done.stdout.lower()
+    assert done.stderr.count("voice-glimmers:") == 1
+    assert db.read_bytes() == before
 
 
 def test_chat_with_a_damaged_database_and_no_backup_is_one_line(tmp_path):

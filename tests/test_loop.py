@@ -17,9 +17,9 @@ from fakes import AudioClock, ScriptedTranscriber, SilenceSource, TimedSpeaker
 
 from voice_glimmers.config import Settings, intents_dir
 from voice_glimmers.dialogue import Dialogue
-from voice_glimmers.language import Language
 from voice_glimmers.events import Display, EventLog
 from voice_glimmers.gate import Gate, is_barge_in
+from voice_glimmers.language import Language
 from voice_glimmers.loop import Loop
 from voice_glimmers.store import GlimmerStore
 

@@ -269,6 +269,8 @@ def cmd_chat(ctx: Context) -> int:
             if not interactive and line == "":
                 break
             reply = dialogue.respond(line.strip(), ctx.clock(), source="text")
+            if reply.problem:
+                print(f"voice-glimmers: {reply.problem}", file=sys.stderr)
             for part in reply.parts:
                 print(part, flush=True)
                 if speaker is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from voice_glimmers.config import Settings
+from voice_glimmers.errors import InvalidText, StoreError
 from voice_glimmers.intents import Match, understand
 from voice_glimmers.language import Language
 from voice_glimmers.reflection import (
@@ -48,6 +49,7 @@ class Reply:
     saved: Glimmer | None = None
     deleted: Glimmer | None = None
     restored: Glimmer | None = None
+    problem: str | None = None  # what went wrong, for the screen (the words stay gentle)
 
     @property
     def text(self) -> str:
@@ -138,6 +140,16 @@ class Dialogue:
         if self.paused and intent != "resume_listening":
             return Reply()
         pending, self._pending = self._pending, None
+        try:
+            return self._respond(pending, text, match, now, confidence, source)
+        except InvalidText as err:  # its message is already for a person
+            return self._remember(Reply((f"{err}.",), intent))
+        except StoreError as err:  # the disk is full, the file went away...: say so, keep going
+            return self._remember(Reply((self._say("store_problem"),), intent, problem=str(err)))
+
+    def _respond(self, pending: _Pending | None, text: str, match: Match | None, now: datetime,
+                 confidence: float | None, source: str) -> Reply:
+        intent = match.intent if match else None
         if pending is not None:
             reply = self._answer(pending, text, match, now, confidence, source)
             if reply is not None:

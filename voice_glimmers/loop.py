@@ -187,6 +187,9 @@ class Loop:
         self.events.emit("dropped", reason=reason)
 
     def _say(self, reply: Reply, now: datetime) -> None:
+        if reply.problem:
+            self.display.line("problem", reply.problem)
+            self.events.emit("problem", message=reply.problem)
         if not reply.parts:
             return
         if reply.intent == "reflect":
