@@ -163,9 +163,9 @@ def reply_delays(model: Path, wav: Path) -> list[float]:
         from voice_glimmers.clock import system_clock
         from voice_glimmers.config import Settings, intents_dir
         from voice_glimmers.dialogue import Dialogue
-        from voice_glimmers.language import Language
         from voice_glimmers.events import Display, EventLog
         from voice_glimmers.gate import Gate
+        from voice_glimmers.language import Language
         from voice_glimmers.loop import Loop
         from voice_glimmers.speak import Pyttsx3Speaker
         from voice_glimmers.store import GlimmerStore
