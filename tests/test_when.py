@@ -38,7 +38,20 @@ def d(text: str) -> date:
         ("last monday", "2026-11-23", "2026-11-23"),
         ("on saturday", "2026-11-21", "2026-11-21"),
         ("friday", "2026-11-27", "2026-11-27"),  # the most recent one is today
-        ("last friday", "2026-11-27", "2026-11-27"),
+        ("last friday", "2026-11-20", "2026-11-20"),  # "last" is before today: a week ago
+        ("this friday", "2026-11-27", "2026-11-27"),
+        ("last tuesday", "2026-11-24", "2026-11-24"),
+        ("this tuesday", "2026-11-24", "2026-11-24"),
+        ("on last sunday", "2026-11-22", "2026-11-22"),
+        ("this past saturday", "2026-11-21", "2026-11-21"),
+        ("previous thursday", "2026-11-26", "2026-11-26"),
+        ("this sunday", "2026-11-22", "2026-11-22"),  # the coming one has not happened
+        ("since last tuesday", "2026-11-24", "2026-11-27"),
+        ("glimmers from last monday", "2026-11-23", "2026-11-23"),
+        ("this weekend", "2026-11-21", "2026-11-22"),  # on a weekday: the one just gone
+        ("last weekend", "2026-11-21", "2026-11-22"),
+        ("over the weekend", "2026-11-21", "2026-11-22"),
+        ("glimmers of last week", "2026-11-16", "2026-11-22"),
         ("this week", "2026-11-23", "2026-11-27"),
         ("since monday", "2026-11-23", "2026-11-27"),
         ("since november the first", "2026-11-01", "2026-11-27"),
@@ -113,6 +126,39 @@ def test_week_start(week_start, this_week, last_week):
 )
 def test_month_and_year_boundaries(today, text, start, end):
     assert resolve_when(text, d(today)) == DateRange(d(start), d(end))
+
+
+@pytest.mark.parametrize(
+    ("today", "this_weekend", "last_weekend"),
+    [
+        ("2026-11-23", ("2026-11-21", "2026-11-22"), ("2026-11-21", "2026-11-22")),  # Monday
+        ("2026-11-27", ("2026-11-21", "2026-11-22"), ("2026-11-21", "2026-11-22")),  # Friday
+        ("2026-11-28", ("2026-11-28", "2026-11-28"), ("2026-11-21", "2026-11-22")),  # Saturday
+        ("2026-11-29", ("2026-11-28", "2026-11-29"), ("2026-11-21", "2026-11-22")),  # Sunday
+    ],
+)
+def test_weekends_never_reach_past_today(today, this_weekend, last_weekend):
+    for week_start in (0, 6):
+        assert resolve_when("this weekend", d(today), week_start=week_start) == DateRange(
+            *map(d, this_weekend))
+        assert resolve_when("last weekend", d(today), week_start=week_start) == DateRange(
+            *map(d, last_weekend))
+
+
+@pytest.mark.parametrize(
+    ("today", "text", "day"),
+    [
+        ("2026-11-24", "last tuesday", "2026-11-17"),
+        ("2026-11-24", "tuesday", "2026-11-24"),
+        ("2026-11-24", "this tuesday", "2026-11-24"),
+        ("2026-11-24", "last monday", "2026-11-23"),
+        ("2026-11-24", "last wednesday", "2026-11-18"),
+        ("2026-11-22", "last sunday", "2026-11-15"),
+        ("2026-11-22", "last saturday", "2026-11-21"),
+    ],
+)
+def test_last_weekday_is_before_today(today, text, day):
+    assert resolve_when(text, d(today)) == DateRange(d(day), d(day))
 
 
 def test_range_out_of_calendar_is_none():

@@ -8,6 +8,23 @@ taken as speech recognition gives it: lower case, numbers as words.
 "all", "everything" and "ever" resolve to `DateRange(date.min, today)`; ranges
 that reach into the present ("this week", "this month", "the last 7 days")
 end on today, never in the future.
+
+Weekdays name a day that has already come:
+
+- "monday", "on monday", "this monday": the most recent Monday, today included
+  (said on a Friday, "this tuesday" is three days ago and "friday" is today);
+- "last monday", "this past monday", "previous monday": the most recent Monday
+  before today ("last friday" said on a Friday is a week ago, "last tuesday"
+  three days ago).
+
+A weekend is Saturday and Sunday, whatever the week start:
+
+- "this weekend", "the weekend", "weekend": the one going on (Saturday up to
+  today) on a Saturday or Sunday; from Monday to Friday the one just gone, as the
+  coming one has not happened;
+- "last weekend", "past weekend", "previous weekend": from Monday to Friday
+  the one just gone (as "this weekend"), on a Saturday or Sunday the one a
+  week before.
 """
 
 from __future__ import annotations
@@ -47,7 +64,7 @@ _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _MONTH = "(?P<{}>" + "|".join(_MONTHS) + ")"
 _DAY = r"(?:the )?(?P<{}>\d+)(?:th)?"
 _PATTERN = re.compile(
-    r"\b(?:(?P<lead>on|from|for|in|during|over|since|at|within|about) )?(?:"
+    r"\b(?:(?P<lead>on|from|for|of|in|during|over|since|at|within|about) )?(?:"
     + "|".join(
         [
             _MONTH.format("m1") + " " + _DAY.format("d1"),
@@ -59,7 +76,9 @@ _PATTERN = re.compile(
             r"(?P<yesterday>yesterdays?|last night)",
             r"(?P<today>todays?|tonights?|this (?:morning|afternoon|evening)|so far today)",
             r"(?P<rel>this|last|past) (?P<period>week|month|year)",
+            r"(?:(?P<day_rel>last|this past|past|previous|this) )?"
             r"(?P<weekday>" + "|".join(_WEEKDAYS) + ")s?",
+            r"(?:(?P<weekend_rel>last|past|previous|this|the) )?(?P<weekend>weekend)",
             r"(?P<all>all|everything|ever|all time|any time)",
         ]
     )
@@ -186,6 +205,14 @@ def _period(rel: str, period: str, today: date, week_start: int) -> DateRange:
     return DateRange(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
 
 
+def _weekend(last: bool, today: date) -> DateRange:
+    """This weekend (going on, else the one just gone) or last weekend; never past today."""
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+    if last and today.weekday() >= 5:
+        saturday -= timedelta(days=7)
+    return DateRange(saturday, min(saturday + timedelta(days=1), today))
+
+
 def _resolve(found: re.Match[str], today: date, week_start: int) -> DateRange | None:
     g = found.groupdict()
     if g["m1"] or g["m2"]:
@@ -206,8 +233,13 @@ def _resolve(found: re.Match[str], today: date, week_start: int) -> DateRange | 
     if g["period"]:
         return _period(g["rel"], g["period"], today, week_start)
     if g["weekday"]:
-        day = today - timedelta(days=(today.weekday() - _WEEKDAYS.index(g["weekday"])) % 7)
+        back = (today.weekday() - _WEEKDAYS.index(g["weekday"])) % 7
+        if g["day_rel"] not in (None, "this") and back == 0:
+            back = 7  # "last friday" on a Friday: a week ago
+        day = today - timedelta(days=back)
         return DateRange(day, day)
+    if g["weekend"]:
+        return _weekend(g["weekend_rel"] in ("last", "past", "previous"), today)
     return DateRange(date.min, today)
 
 
