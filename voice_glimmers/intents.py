@@ -6,6 +6,10 @@ when the one before found nothing:
 
 1. hassil, strictly, on the words as heard (lower case, no punctuation or
    apostrophes), then with the time words ("from last week") taken out;
+   When time words were taken out, list_glimmers and count_glimmers are tried
+   first: "glimmer from last monday" asks for glimmers, it does not start one.
+   Free text that is only time words ("from last monday") is never a glimmer
+   or a search;
 2. the same after mending words that sound like ours ("limmer" -> "glimmer");
 3. rapidfuzz against the expanded templates, re-scored word by word
    (phrase_table.py), with a threshold and a margin between the best and the
@@ -37,6 +41,7 @@ FUZZY_THRESHOLD = 82.0  # below this, nothing matched
 CAPTURE_THRESHOLD = 90.0  # a false capture writes a stranger's words into a journal
 FUZZY_MARGIN = 6.0  # the best intent must beat the next one by this much
 MAX_WORDS = 80
+TIME_LINKS = frozenset({"from", "on", "for", "of"})  # free text of these and time words is none
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _WORD = re.compile(r"(?:[^\W_]|['’‘`´])+")
 
@@ -129,17 +134,24 @@ class Intents:
                     kept, changed = kept[:-n], True
         return kept
 
-    def strict(self, words: list[str]) -> tuple[str, Span | None] | None:
-        """hassil's best match among the intents that can match these words."""
+    def strict(
+        self, words: list[str], prefer: tuple[str, ...] = ()
+    ) -> tuple[str, Span | None] | None:
+        """hassil's best match among the intents that can match these words.
+
+        Intents in `prefer` win over the others when they match at all.
+        """
         from hassil import recognize_best
 
         plain = {w for w in words if w not in self.hesitations}
         names = [name for name, vocab in self.vocabulary.items()
                  if vocab is None or plain <= vocab]
-        if not names:
-            return None
-        grammar = replace(self.grammar, intents={n: self.grammar.intents[n] for n in names})
-        result = recognize_best(" ".join(words), grammar)
+        result = None
+        for group in ([n for n in names if n in prefer], names):
+            if group and result is None:
+                grammar = replace(self.grammar,
+                                  intents={n: self.grammar.intents[n] for n in group})
+                result = recognize_best(" ".join(words), grammar)
         if result is None:
             return None
         for name in FREE_SLOTS:
@@ -202,7 +214,7 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
             attempts.append((fixed, when))
     for source, drop in attempts:
         where = _outside(len(source), drop)
-        found = intents.strict([source[i] for i in where])
+        found = intents.strict([source[i] for i in where], WHEN_INTENTS if drop else ())
         if found is None:
             continue
         slots = _slots(intents, found[0], found[1], where, (text, tokens), when, today)
@@ -254,7 +266,8 @@ def _slots(
     if span is not None:
         name, first, last = span
         free = intents.trim(where[first:last], words)
-        if free and when is not None and all(when.start <= i < when.end for i in free):
+        timed = {i for i in free if when is not None and when.start <= i < when.end}
+        if when is not None and free and all(i in timed or words[i] in TIME_LINKS for i in free):
             return None  # "glimmers from last week": time words are not a glimmer
         if name == "text" and free and words[free[0]] in intents.not_glimmer_starts:
             return None  # "what is a glimmer", "a glimmer of hope": not a glimmer to save
