@@ -14,7 +14,7 @@ import pytest
 
 from voice_glimmers.clock import PinnedClock
 from voice_glimmers.errors import StoreCorrupt, StoreError, StoreTooNew
-from voice_glimmers.storage import backups_of
+from voice_glimmers.storage import AtomicJSONStorage, backups_of
 from voice_glimmers.store import GlimmerStore
 
 UTC = timezone.utc
@@ -78,6 +78,18 @@ def test_two_stores_on_one_file_see_each_others_writes(tmp_path):
         assert {a.id, b.id, c.id} == {1, 2, 3}
         assert one.all() == two.all() == [a, b, c]
 
+
+def test_a_record_that_cannot_be_encoded_is_not_kept_in_the_cache(tmp_path):
+    db = tmp_path / "glimmers.json"
+    with GlimmerStore.open(db) as store:
+        store.add("tea", at=EVENING)
+    storage = AtomicJSONStorage(db)
+    data = storage.read()
+    data["glimmers"]["2"] = {"text": object()}  # what TinyDB would do before writing
+    with pytest.raises(TypeError):
+        storage.write(data)
+    assert set(storage.read()["glimmers"]) == {"1"}
+    storage.close()
 
 def test_a_newer_schema_is_refused_and_left_untouched(tmp_path):
     db = tmp_path / "glimmers.json"

@@ -180,9 +180,8 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, Any]) -> None:
-        payload = encode_database(data)
         try:
-            fd = write_atomically(self.path, payload)
+            fd = write_atomically(self.path, encode_database(data))
         except OSError as err:
             self._forget()
             raise StoreError(
