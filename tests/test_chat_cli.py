@@ -35,7 +35,7 @@ def test_chat_saves_reads_back_and_the_store_keeps_it(tmp_path):
     out = run(["chat", "--now", NOW], stdin=lines, db=db).stdout.splitlines()
     assert out == [
         "Saved: the smell of rain on the way home.",
-        "What was it?",
+        "What was it? Or say 'not now'.",
         "Saved: warm socks.",
         "You noticed two glimmers today.",
         "The smell of rain on the way home.",

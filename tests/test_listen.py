@@ -89,7 +89,7 @@ def test_listen_speaks_the_evening_offer_into_a_wav(tmp_path):
     assert done.returncode == 0, done.stderr
     replies = [e for e in events_of(done.stdout) if e["type"] == "reply"]
     assert [r["text"] for r in replies][:1] == [
-        "It's evening. Would you like to look back on today's glimmers? Say yes, or 'not tonight'."
+        "It's evening. Would you like a quiet moment with today? Say yes, or 'not tonight'."
     ]
     with wave.open(str(out)) as w:
         seconds = w.getnframes() / w.getframerate()

@@ -112,7 +112,7 @@ def test_not_tonight_is_taken_without_nagging(language):
                                   start="2026-11-27T20:29:50+00:00",
                                   reflection_time=time(20, 30))
     assert speaker.said == [
-        "It's evening. Would you like to look back on today's glimmers? Say yes, or 'not tonight'.",
+        "It's evening. Would you like a quiet moment with today? Say yes, or 'not tonight'.",
         "Alright. Rest well.",
     ]
 
@@ -145,7 +145,8 @@ def test_low_confidence_capture_is_checked_first(language):
         (2, "glimmer the song bird", 0.3),
         (6, "no"),
     ])
-    assert speaker.said[0] == "I heard: 'the song bird'. Shall I save it? Say yes, or no."
+    assert speaker.said[0] == (
+        "I heard: 'the song bird'. Shall I save it? Say yes, no, or say it again.")
     assert store.all() == []
 
 
@@ -163,3 +164,81 @@ def test_events_carry_finals_intents_and_replies_in_order(language):
 ])
 def test_barge_in_is_only_a_plain_stop(text, expected):
     assert is_barge_in(text) is expected
+
+
+def test_words_of_danger_are_answered_in_the_follow_up_window_even_without_a_command(language):
+    _, speaker, _, _ = run_script(language, [
+        (2, "glimmer the smell of rain"),
+        (6, "i want to die"),
+    ])
+    assert speaker.said[0] == "Saved: the smell of rain."
+    assert "reach out to someone" in speaker.said[1]
+
+
+def test_words_of_danger_are_answered_with_no_wake_word_set(language):
+    store, speaker, _, _ = run_script(language, [(2, "i want to kill myself")], wake=None)
+    assert len(speaker.said) == 1 and "emergency" in speaker.said[0]
+    assert store.all() == []
+
+
+def test_while_paused_only_danger_that_names_us_is_answered(language):
+    _, speaker, log, _ = run_script(language, [
+        (2, "glimmer stop listening"),
+        (10, "i want to die"),           # paused, not said to us: the pause is kept
+        (20, "glimmer i want to die"),   # said to us: answered even while paused
+    ])
+    assert "stop listening" in speaker.said[0]
+    assert len(speaker.said) == 2 and "reach out to someone" in speaker.said[1]
+    assert [e["reason"] for e in log if e["type"] == "dropped"] == ["paused"]
+
+
+def test_a_question_at_the_end_of_a_long_reply_waits_from_when_it_was_spoken(language):
+    store = GlimmerStore.in_memory()
+    for i in range(5):
+        store.add(f"a long and lovely glimmer number {i} with the sun on the hills",
+                  at=datetime.fromisoformat(f"2026-11-27T1{i}:00:00+00:00"))
+    _, speaker, _, _ = run_script(language, [(2, "glimmer lets reflect"), (50, "yes")],
+                                  store=store)
+    spoken_for = 0.06 * sum(len(s) for s in speaker.said[:-1])
+    assert spoken_for > 20  # longer than the question timeout itself
+    assert speaker.said[-1] == "What was it? Or say 'not now'."
+
+
+def test_another_wake_word_reaches_the_commands_too(language):
+    _, speaker, _, _ = run_script(language, [
+        (2, "computer stop listening"),
+        (10, "computer start listening"),
+    ], wake="computer")
+    assert "stop listening" in speaker.said[0]
+    assert speaker.said[1] == "I'm listening again."
+
+
+def test_a_late_evening_offer_is_still_made_after_midnight(language):
+    _, speaker, _, _ = run_script(language, [], seconds=20, start="2026-11-28T00:10:00+00:00",
+                                  reflection_time=time(23, 30))
+    assert speaker.said[0].startswith("It's evening.")
+
+
+class FailingSpeaker(TimedSpeaker):
+    """A speaker whose sound device has gone away."""
+
+    def say(self, text: str) -> None:
+        from voice_glimmers.errors import SpeechOutputError
+
+        self.said.append(text)
+        raise SpeechOutputError("The speaker 'pulse' has gone away")
+
+
+def test_a_speaker_that_fails_is_reported_and_listening_goes_on(language):
+    clock = AudioClock(datetime.fromisoformat("2026-11-27T15:00:00+00:00"))
+    store = GlimmerStore.in_memory()
+    dialogue = Dialogue(store, language, Settings(), question_timeout=20)
+    events = io.StringIO()
+    speaker = FailingSpeaker(clock)
+    Loop(source=SilenceSource(12), transcriber=ScriptedTranscriber(
+            [(2, "glimmer the smell of rain"), (8, "glimmer warm socks")], clock),
+         dialogue=dialogue, speaker=speaker, clock=clock, events=EventLog(events),
+         display=Display(io.StringIO())).run()
+    assert [g.text for g in store.all()] == ["the smell of rain", "warm socks"]
+    log = [json.loads(line) for line in events.getvalue().splitlines()]
+    assert [e["type"] for e in log].count("problem") == 2

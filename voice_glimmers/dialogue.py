@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from voice_glimmers.config import Settings
 from voice_glimmers.errors import InvalidText, StoreError
-from voice_glimmers.intents import Match, understand
+from voice_glimmers.intents import Intents, Match, understand
 from voice_glimmers.language import Language
 from voice_glimmers.reflection import (
     compose_reflection,
@@ -24,7 +24,6 @@ from voice_glimmers.reflection import (
     read_some,
     readback,
     search_readback,
-    sentence,
 )
 from voice_glimmers.store import Glimmer, GlimmerStore
 from voice_glimmers.tags import plain_words, tag_text
@@ -32,10 +31,14 @@ from voice_glimmers.when import DateRange
 
 _LOGGER = logging.getLogger(__name__)
 
+_COMMANDS = frozenset({
+    "list_glimmers", "count_glimmers", "reflect", "random_glimmer", "search_glimmers",
+    "help", "privacy", "pause_listening", "resume_listening", "repeat",
+})
 CONFIRM_BELOW = 0.6
 """Speech recognised with less confidence than this is read back before it is saved."""
 
-_ANSWER_FILLERS = ("um", "uh", "er", "erm", "so", "well", "okay", "ok", "oh")
+_ANSWER_FILLERS = ("um", "uh", "er", "erm", "hmm", "hm", "mm", "so", "well", "okay", "ok", "oh")
 _ANSWER_OPENERS = (("it", "was"), ("its",), ("it", "is"), ("there", "was"))
 
 
@@ -87,6 +90,7 @@ class Dialogue:
         self._pending: _Pending | None = None
         self._last_reply: Reply | None = None
         self._last_deleted: Glimmer | None = None
+        self._crisis_at: datetime | None = None
 
     # --- what the loop asks -------------------------------------------------
 
@@ -106,18 +110,16 @@ class Dialogue:
         self._pending = None
         return True
 
+    def spoken(self, now: datetime) -> None:
+        """The reply has been spoken: an open question's time to be answered starts now
+        (a long read-back must not use up the time to answer the question at its end)."""
+        if self._pending is not None:
+            self._pending = replace(self._pending, asked_at=now)
+
     def understand(self, text: str, now: datetime) -> Match | None:
-        """What the words ask for. 'glimmer, stop listening' is the command after the wake
-        word, not a glimmer whose words are 'stop listening'."""
-        today = self.store.day_of(now)
-        week_start = self.settings.week_start
-        match = understand(text, self.language.intents, today=today, week_start=week_start)
-        rest = _after_wake_word(text, self.settings.wake_word)
-        if rest and (match is None or match.intent == "capture_glimmer"):
-            command = understand(rest, self.language.intents, today=today, week_start=week_start)
-            if command is not None and command.intent != "capture_glimmer":
-                return command
-        return match
+        return understand_said(text, self.language.intents, today=self.store.day_of(now),
+                               week_start=self.settings.week_start,
+                               wake_word=self.settings.wake_word)
 
     def respond(
         self,
@@ -132,8 +134,9 @@ class Dialogue:
         self.expire(now)
         if not text.strip():
             return Reply()
-        if self.language.crisis.is_crisis(text):
+        if self.language.signs.is_crisis(text):
             self._pending = None
+            self._crisis_at = now
             return self._remember(Reply((self.settings.crisis_message,), intent="safety"))
         match = match if match is not None else self.understand(text, now)
         intent = match.intent if match else None
@@ -168,17 +171,20 @@ class Dialogue:
         self._pending = _Pending("evening", now)
         return self._remember(Reply((self._say("evening_offer"),), "reflect", expects_answer=True))
 
-    def reflect(self, now: datetime) -> Reply:
-        """The evening reflection on today; it ends by offering to save one more glimmer."""
+    def reflect(self, now: datetime, *, offer: bool = True) -> Reply:
+        """The evening reflection on today. It ends by offering to save one more glimmer,
+        or, with offer=False (nobody there to answer), by saying how to later."""
         today = self.store.day_of(now)
         parts = compose_reflection(
             self.store.between(today, today),
             memories(self.store, today),
             today,
             self.language.phrases,
+            offer=offer,
         )
-        self._pending = _Pending("offer_save", now)
-        return self._remember(Reply(tuple(parts), "reflect", expects_answer=True))
+        if offer:
+            self._pending = _Pending("offer_save", now)
+        return self._remember(Reply(tuple(parts), "reflect", expects_answer=offer))
 
     # --- inside -------------------------------------------------------------
 
@@ -214,15 +220,23 @@ class Dialogue:
                 said = str(match.slots["text"])
             elif intent == "no":
                 return Reply((self._say("offer_declined"),), "no")
+            elif intent in _COMMANDS and match is not None and match.score >= 100:
+                return None  # a clear command ("what were my glimmers today") is not a glimmer
+            elif self.language.signs.is_no_answer(text) or self.language.signs.is_no_answer(
+                _strip_answer(text)
+            ):
+                return Reply((self._say("no_answer"),), "capture_glimmer")
             else:
                 said = _strip_answer(text)
             return self._capture(said, now, confidence, source)
         if intent == "yes":
             return self._accept(pending, now, source)
-        if intent == "no":
+        if intent == "no" or (pending.kind == "confirm_delete" and _says_undo(text)):
             key = {"confirm_delete": "delete_kept", "confirm_capture": "let_go",
                    "evening": "evening_declined"}.get(pending.kind, "offer_declined")
             return Reply((self._say(key),), "no")
+        if pending.kind == "confirm_capture" and match is None:
+            return self._capture(_strip_answer(text), now, confidence, source)  # said again
         return None
 
     def _accept(self, pending: _Pending, now: datetime, source: str) -> Reply:
@@ -243,7 +257,7 @@ class Dialogue:
         self, match: Match | None, text: str, now: datetime, confidence: float | None, source: str
     ) -> Reply:
         if match is None:
-            return Reply((self._say("not_understood"),))
+            return Reply((self._unmatched(text, now),))
         intent, slots = match.intent, match.slots
         today = self.store.day_of(now)
         if intent == "capture_glimmer":
@@ -281,7 +295,7 @@ class Dialogue:
         if intent == "privacy":
             wake = self.settings.wake_word
             key = "privacy" if wake else "privacy_no_wake"
-            return Reply((self._say(key, path=self.settings.db_path, wake=wake),), intent)
+            return Reply((self._say(key, file=self.settings.db_path.name, wake=wake),), intent)
         if intent == "pause_listening":
             self.paused = True
             return Reply((self._say("pause"),), intent)
@@ -292,8 +306,14 @@ class Dialogue:
 
     def _capture(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
         said = " ".join(said.split())
-        if not said:
-            return Reply((self._say("empty_capture"),), "capture_glimmer")
+        signs = self.language.signs
+        if not said or set(plain_words(said)) <= {"glimmer", "glimmers"}:
+            return self._ask("capture", now, self._say("ask_what"), "capture_glimmer")
+        if signs.is_none_found(said):
+            return Reply((self._say("none_found"),), "capture_glimmer")
+        if signs.is_hard_feeling(said):
+            return self._ask("confirm_capture", now, self._say("hard_feeling"),
+                             "capture_glimmer", text=said, confidence=confidence)
         if source == "voice" and confidence is not None and confidence < CONFIRM_BELOW:
             return self._ask("confirm_capture", now, self._say("confirm_heard", text=said),
                              "capture_glimmer", text=said, confidence=confidence)
@@ -314,18 +334,30 @@ class Dialogue:
         return Reply(tuple(parts), intent, expects_answer=bool(rest))
 
     def _delete_last(self, text: str, now: datetime) -> Reply:
-        words = plain_words(text)
-        if ("undo" in words or "back" in words) and self._last_deleted is not None:
+        undo = _says_undo(text)
+        if undo and self._last_deleted is not None:
             restored = self.store.undo()
             self._last_deleted = None
             if restored is not None:
-                return Reply((self._say("undo_done", text=sentence(restored.text)),),
+                return Reply((self._say("undo_done", text=_as_said(restored.text)),),
                              "delete_last", restored=restored)
         last = self.store.last()
         if last is None:
-            return Reply((self._say("delete_nothing"),), "delete_last")
+            return Reply((self._say("undo_nothing" if undo else "delete_nothing"),),
+                         "delete_last")
         return self._ask("confirm_delete", now, self._say("delete_confirm", text=last.text),
                          "delete_last", glimmer=last)
+
+    def _unmatched(self, text: str, now: datetime) -> str:
+        """Words that are none of the intents: courtesy, talk after a crisis answer, or else."""
+        words = " ".join(plain_words(text))
+        if self._crisis_at is not None and (now - self._crisis_at).total_seconds() < 300:
+            return self._say("safety_follow_up")
+        if words in ("thank you", "thanks", "thank you glimmer", "thanks glimmer"):
+            return self._say("thanks")
+        if words in ("goodnight", "good night", "night night", "goodnight glimmer"):
+            return self._say("goodnight")
+        return self._say("not_understood")
 
     def _examples(self) -> str:
         intents = self.language.intents
@@ -347,6 +379,29 @@ def _after_wake_word(text: str, wake_word: str | None) -> str:
             if words[: len(form)] == form and len(words) > len(form):
                 return " ".join(words[len(form):])
     return ""
+
+
+def understand_said(
+    text: str, intents: Intents, *, today: date, week_start: int = 0,
+    wake_word: str | None = "glimmer",
+) -> Match | None:
+    """What the words ask for, as the assistant acts on them. After a leading wake word,
+    a command wins: 'glimmer, stop listening' pauses, and 'glimmer, i have a glimmer'
+    asks what it was; neither is a glimmer whose words are 'stop listening'."""
+    match = understand(text, intents, today=today, week_start=week_start)
+    rest = _after_wake_word(text, wake_word)
+    if rest and (match is None or match.intent == "capture_glimmer"):
+        command = understand(rest, intents, today=today, week_start=week_start)
+        if command is not None and (
+            command.intent != "capture_glimmer" or not command.slots.get("text")
+        ):
+            return command
+    return match
+
+
+def _says_undo(text: str) -> bool:
+    words = plain_words(text)
+    return "undo" in words or "back" in words
 
 
 def _as_said(text: str) -> str:

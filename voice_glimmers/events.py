@@ -35,7 +35,7 @@ class Display:
     """A calm, one-line-at-a-time view of what the assistant hears and says."""
 
     stream: IO[str] = field(default_factory=lambda: sys.stderr)
-    show_partials: bool = True
+    show_words: bool = True  # False: what was heard and said is not written (a log keeps it)
     _partial_shown: bool = False
 
     def _clear_partial(self) -> None:
@@ -44,7 +44,7 @@ class Display:
             self._partial_shown = False
 
     def partial(self, text: str) -> None:
-        if not self.show_partials or not self.stream.isatty():
+        if not self.show_words or not self.stream.isatty():
             return
         self.stream.write(f"\r\033[K  … {text[-70:]}")
         self.stream.flush()
@@ -54,3 +54,7 @@ class Display:
         self._clear_partial()
         self.stream.write(f"{label:>9}  {text}\n")
         self.stream.flush()
+
+    def words(self, label: str, text: str) -> None:
+        """A line with a person's words (or a reply holding them): shown only when allowed."""
+        self.line(label, text if self.show_words else f"({len(text.split())} words)")

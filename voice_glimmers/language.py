@@ -7,18 +7,18 @@ from pathlib import Path
 
 from voice_glimmers.intents import Intents
 from voice_glimmers.phrases import Phrases
-from voice_glimmers.safety import CrisisWords
+from voice_glimmers.safety import Signs
 from voice_glimmers.tags import TagVocabulary
 
 
 @dataclass(frozen=True)
 class Language:
-    """Sentence templates, replies, tag words and crisis phrases of one language."""
+    """Sentence templates, replies, tag words and the signs of what is not a glimmer."""
 
     intents: Intents
     phrases: Phrases
     tags: TagVocabulary
-    crisis: CrisisWords
+    signs: Signs
 
     @classmethod
     def from_dir(cls, folder: Path) -> Language:
@@ -27,5 +27,5 @@ class Language:
             intents=Intents.from_dir(folder),
             phrases=Phrases.from_dir(folder),
             tags=TagVocabulary.from_dir(folder),
-            crisis=CrisisWords.from_dir(folder),
+            signs=Signs.from_dir(folder),
         )

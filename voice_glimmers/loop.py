@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from voice_glimmers.clock import Clock
 from voice_glimmers.dialogue import Dialogue, Reply
+from voice_glimmers.errors import SpeechOutputError
 from voice_glimmers.events import Display, EventLog
 from voice_glimmers.gate import Gate, is_barge_in
 
@@ -122,7 +123,10 @@ class Loop:
             self._stopping.set()
             self.source.close()
             worker.join(timeout=3)
-        self.speaker.wait(timeout=60)
+        try:
+            self.speaker.wait(timeout=60)
+        except SpeechOutputError as err:
+            self.display.line("problem", str(err))
         self._tick(self.clock())
         if self.error is not None:
             raise self.error
@@ -156,17 +160,22 @@ class Loop:
                 self._drop("speaking")
             return
         match = self.dialogue.understand(heard.text, now)
+        # Words of danger are always answered when they are meant for us, even while paused
+        # (if they name us) or when they match no command.
+        crisis = self.dialogue.language.signs.is_crisis(heard.text)
         if self.dialogue.paused:
-            if match is None or match.intent != "resume_listening":
+            resume = match is not None and match.intent == "resume_listening"
+            if not resume and not (crisis and self._named_us(heard.text)):
                 self._drop("paused")
                 return
         elif not self.gate.admits(heard.text, now):
             self._drop("not for me")
             return
-        elif match is None and not self.dialogue.waiting and not self._named_us(heard.text):
+        elif (match is None and not crisis and not self.dialogue.waiting
+              and not self._named_us(heard.text)):
             self._drop("no intent")  # talk in the room, heard in an open window
             return
-        self.display.line("heard", heard.text)
+        self.display.words("heard", heard.text)
         self.events.emit("intent", **(match.to_dict() if match else {"text": heard.text,
                                                                      "intent": None}))
         reply = self.dialogue.respond(heard.text, now, match=match,
@@ -178,6 +187,14 @@ class Loop:
         start = self._audio_origin + heard.start
         end = self._audio_origin + heard.end
         return any(start < e + ECHO_SECONDS and end > s for s, e in self._spoken[-10:])
+
+    def _speak(self, text: str) -> None:
+        """Hand a reply to the speaker; a speaker that fails is reported, not fatal."""
+        try:
+            self.speaker.say(text)
+        except SpeechOutputError as err:
+            self.display.line("problem", f"{err} (the reply is shown here instead)")
+            self.events.emit("problem", message=str(err))
 
     def _named_us(self, text: str) -> bool:
         return self.gate.wake_word is not None and self.gate.has_wake_word(text)
@@ -200,22 +217,24 @@ class Loop:
                          ms_since_final=since_final)
         self._speaking_words = " ".join(reply.parts).lower()
         for part in reply.parts:
-            self.display.line("said", part)
-            self.speaker.say(part)
+            self.display.words("said", part)
+            self._speak(part)
         self.gate.open_after_reply(now, question=reply.expects_answer)
 
     def _tick(self, now: datetime) -> None:
         """Between utterances: notice the end of speech, expire questions, offer the evening."""
         speaking = self.speaker.is_speaking()
         if self._was_speaking and not speaking:
+            self.dialogue.spoken(now)  # a question's time to be answered starts now
             self.gate.open_after_reply(now, question=self.dialogue.waiting)
             if self.half_duplex:
                 self._reset_asked.set()  # forget our own voice, half-heard
         self._was_speaking = speaking
+        if speaking:
+            return
         if self.dialogue.expire(now):
             self.gate.close()
-        if not speaking:
-            self._offer_evening(now)
+        self._offer_evening(now)
 
     def _offer_evening(self, now: datetime) -> None:
         if self.reflection_time is None or self.dialogue.paused or self.dialogue.waiting:
@@ -223,10 +242,12 @@ class Loop:
         day = self.dialogue.store.day_of(now)
         if self._offered_on == day:
             return
-        at = datetime.combine(now.date(), self.reflection_time, tzinfo=now.tzinfo)
-        if at <= now < at + timedelta(hours=EVENING_OFFER_HOURS):
-            self._offered_on = day
-            self._say(self.dialogue.offer_reflection(now), now)
+        for date_ in (now.date(), now.date() - timedelta(days=1)):  # 23:30 may pass midnight
+            at = datetime.combine(date_, self.reflection_time, tzinfo=now.tzinfo)
+            if at <= now < at + timedelta(hours=EVENING_OFFER_HOURS):
+                self._offered_on = day
+                self._say(self.dialogue.offer_reflection(now), now)
+                return
 
     def speech_event(self, event: dict[str, Any]) -> None:
         """Speaker callback (speech thread): speaking/spoken times into the event log."""

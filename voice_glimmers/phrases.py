@@ -11,7 +11,7 @@ from voice_glimmers.errors import IntentFileError
 
 REFLECTION_KEYS = (
     "openings", "today_intro", "prompts", "on_this_day", "none_today",
-    "grounding", "offer_first", "closings", "offer_more",
+    "grounding", "offer_first", "closings", "offer_more", "later_more", "later_first",
 )
 
 

@@ -44,8 +44,23 @@ def lower_first(text: str) -> str:
     return text
 
 
+_ORDINALS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+
+
+def ordinal_word(n: int) -> str:
+    """3 -> 'third', 21 -> 'twenty-first': said as people say dates."""
+    if 1 <= n <= 20:
+        return _ORDINALS[n - 1]
+    tens = {20: "twenty", 30: "thirty"}[n - n % 10]
+    return tens[:-1] + "ieth" if n % 10 == 0 else f"{tens}-{_ORDINALS[n % 10 - 1]}"
+
+
 def month_day(day: date, today: date) -> str:
-    label = f"{day:%B} {day.day}"
+    """'November twentieth' (and the year when it is not this one), as it is spoken."""
+    label = f"{day:%B} {ordinal_word(day.day)}"
     return label if day.year == today.year else f"{label}, {day.year}"
 
 
@@ -98,11 +113,11 @@ def describe_day(day: date, today: date) -> str:
 
 
 def read_glimmers(
-    glimmers: Sequence[Glimmer], today: date, *, name_days: bool = False
+    glimmers: Sequence[Glimmer], today: date, *, name_days: bool = False, more: bool = False
 ) -> list[str]:
     """Each glimmer as a sentence; across several days each day is named once.
 
-    The last of several gets 'And', as people read a list aloud.
+    The last of several gets 'And', as people read a list aloud, unless `more` follow.
     """
     several_days = name_days or len({g.day for g in glimmers}) > 1
     parts: list[str] = []
@@ -111,7 +126,7 @@ def read_glimmers(
         text = sentence(glimmer.text)
         if several_days and glimmer.day != previous:
             text = f"{describe_day(glimmer.day, today)}: {lower_first(text)}"
-        elif i == len(glimmers) - 1 and i > 0:
+        elif i == len(glimmers) - 1 and i > 0 and not more:
             text = f"And {lower_first(text)}"
         previous = glimmer.day
         parts.append(text)
@@ -124,7 +139,9 @@ def read_some(
 ) -> tuple[list[str], tuple[Glimmer, ...]]:
     """Up to READ_AT_ONCE glimmers, then an offer of the rest; returns (parts, the rest)."""
     first, rest = tuple(found[:READ_AT_ONCE]), tuple(found[READ_AT_ONCE:])
-    parts = ([intro] if intro else []) + read_glimmers(first, today, name_days=name_days)
+    parts = ([intro] if intro else []) + read_glimmers(
+        first, today, name_days=name_days, more=bool(rest)
+    )
     if rest:
         n = len(rest)
         parts.append(phrases.reply("readback_more", are="is" if n == 1 else "are",
@@ -215,18 +232,28 @@ def _prompt_for(glimmer: Glimmer, phrases: Phrases, turn: int, used: set[str]) -
     return phrases.pick("prompts", turn)
 
 
+PROMPTED = 3
+"""Glimmers after this many get a quiet pause instead of a prompt (the last one excepted),
+so that a full day's reflection stays short."""
+
+
 def compose_reflection(
-    todays: Sequence[Glimmer], remembered: Sequence[Memory], today: date, phrases: Phrases
+    todays: Sequence[Glimmer], remembered: Sequence[Memory], today: date, phrases: Phrases,
+    *, offer: bool = True,
 ) -> list[str]:
-    """The evening reflection as spoken parts; a gentle pause belongs between parts."""
+    """The evening reflection as spoken parts; a gentle pause belongs between parts.
+
+    With offer=False (nobody there to answer) it ends without a question.
+    """
     turn = today.toordinal()
     parts = [phrases.pick("openings", turn)]
     if todays:
         parts.append(phrases.pick("today_intro"))
         used: set[str] = set()
+        last = len(todays) - 1
         for i, glimmer in enumerate(todays):
             parts.append(sentence(glimmer.text))
-            if i < len(todays) - 1 or not remembered:
+            if i < PROMPTED or (i == last and not remembered):
                 parts.append(_prompt_for(glimmer, phrases, turn + i, used))
     else:
         parts.append(phrases.pick("none_today", turn))
@@ -237,7 +264,7 @@ def compose_reflection(
         ))
     if todays:
         parts.append(phrases.pick("closings", turn))
-        parts.append(phrases.pick("offer_more"))
+        parts.append(phrases.pick("offer_more" if offer else "later_more"))
     else:
-        parts.append(phrases.pick("offer_first"))
+        parts.append(phrases.pick("offer_first" if offer else "later_first"))
     return parts

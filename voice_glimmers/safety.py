@@ -1,4 +1,8 @@
-"""Noticing when someone may be in danger, so that nothing like it is stored as a glimmer."""
+"""Noticing words that are not a glimmer: danger, a hard feeling, or none to be found.
+
+Above all, crisis language is never stored as a glimmer; the person hears the crisis
+message instead. The phrase lists are data, in intents/<lang>/safety.yaml.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +13,44 @@ from typing import IO
 from voice_glimmers.errors import IntentFileError
 from voice_glimmers.tags import plain_words
 
+KINDS = ("crisis", "hard_feelings", "none_found", "no_answer")
+
+
+def _phrases(data: dict, kind: str, name: str) -> tuple[str, ...]:
+    phrases = data.get(kind)
+    if not isinstance(phrases, list) or not phrases:
+        raise IntentFileError(f"{name}: needs a '{kind}:' list of phrases")
+    return tuple(" ".join(plain_words(str(p))) for p in phrases)
+
+
+def _holds(text: str, phrases: tuple[str, ...]) -> bool:
+    joined = " " + " ".join(plain_words(text)) + " "
+    return any(f" {phrase} " in joined for phrase in phrases)
+
 
 @dataclass(frozen=True)
-class CrisisWords:
-    """Phrases that mean someone may be in danger right now."""
+class Signs:
+    """Phrase lists that say what some words are, when they are not a glimmer."""
 
-    phrases: tuple[str, ...]
+    crisis: tuple[str, ...]
+    hard_feelings: tuple[str, ...]
+    none_found: tuple[str, ...]
+    no_answer: tuple[str, ...]
 
     @classmethod
-    def from_yaml(cls, stream: IO[str], name: str = "safety.yaml") -> CrisisWords:
+    def from_yaml(cls, stream: IO[str], name: str = "safety.yaml") -> Signs:
         import yaml
 
         try:
             data = yaml.safe_load(stream)
         except yaml.YAMLError as err:
             raise IntentFileError(f"{name}: not valid YAML ({err})") from None
-        phrases = data.get("crisis") if isinstance(data, dict) else None
-        if not isinstance(phrases, list) or not phrases:
-            raise IntentFileError(f"{name}: needs a 'crisis:' list of phrases")
-        return cls(tuple(" ".join(plain_words(str(p))) for p in phrases))
+        if not isinstance(data, dict):
+            raise IntentFileError(f"{name}: needs the lists {', '.join(KINDS)}")
+        return cls(*(_phrases(data, kind, name) for kind in KINDS))
 
     @classmethod
-    def from_dir(cls, folder: Path) -> CrisisWords:
+    def from_dir(cls, folder: Path) -> Signs:
         path = folder / "safety.yaml"
         try:
             with path.open(encoding="utf-8") as stream:
@@ -39,6 +59,15 @@ class CrisisWords:
             raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None
 
     def is_crisis(self, text: str) -> bool:
-        """True when the text holds one of the phrases as whole words."""
-        joined = " " + " ".join(plain_words(text)) + " "
-        return any(f" {phrase} " in joined for phrase in self.phrases)
+        """Someone may be in danger right now."""
+        return _holds(text, self.crisis)
+
+    def is_hard_feeling(self, text: str) -> bool:
+        return _holds(text, self.hard_feelings)
+
+    def is_none_found(self, text: str) -> bool:
+        return _holds(text, self.none_found)
+
+    def is_no_answer(self, text: str) -> bool:
+        """The whole answer says there is nothing to keep ('i dont know', 'hmm')."""
+        return " ".join(plain_words(text)) in self.no_answer
