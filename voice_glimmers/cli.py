@@ -204,7 +204,8 @@ def cmd_understand(ctx: Context) -> int:
 
     from voice_glimmers.clock import glimmer_day
     from voice_glimmers.config import intents_dir
-    from voice_glimmers.intents import Intents, describe, understand
+    from voice_glimmers.dialogue import understand_said
+    from voice_glimmers.intents import Intents, describe
 
     intents = Intents.from_dir(intents_dir() / ctx.settings.language)
 
@@ -217,7 +218,9 @@ def cmd_understand(ctx: Context) -> int:
 
     for line in utterances():
         today = glimmer_day(ctx.clock(), ctx.settings.day_start_hour)
-        match = understand(line, intents, today=today, week_start=ctx.settings.week_start)
+        # The same understanding the assistant acts on, wake word and all.
+        match = understand_said(line, intents, today=today, week_start=ctx.settings.week_start,
+                                wake_word=ctx.settings.wake_word)
         if ctx.args.json:
             shown = (
                 match.to_dict()
@@ -341,6 +344,7 @@ def _model_dir(ctx: Context) -> Path:
 def cmd_listen(ctx: Context) -> int:
     """The main job: hands-free, from the microphone (or a WAV file) to spoken replies."""
     import signal
+    from dataclasses import replace
 
     from voice_glimmers.events import Display, EventLog
     from voice_glimmers.gate import Gate
@@ -348,14 +352,21 @@ def cmd_listen(ctx: Context) -> int:
     from voice_glimmers.speak import PrintSpeaker
     from voice_glimmers.transcribe import VoskTranscriber
 
+    # --wake-word reaches the dialogue too (it strips the word before a command).
+    ctx = replace(ctx, settings=replace(ctx.settings, wake_word=_wake_word(ctx)))
     args, settings = ctx.args, ctx.settings
     model_dir = _model_dir(ctx)
     events_stream = None
     if args.events == "-":
         events_stream = sys.stdout
     elif args.events:
-        events_stream = open(args.events, "a", encoding="utf-8")  # noqa: SIM115
-    display = Display(sys.stderr)
+        try:
+            events_stream = open(args.events, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as err:
+            raise GlimmersError(f"Cannot write events to {args.events}: {err.strerror}") from None
+    # On a terminal the words heard and said are shown; in a log (a service's journal)
+    # they are not kept unless asked for with -v.
+    display = Display(sys.stderr, show_words=sys.stderr.isatty() or bool(args.verbose))
     events = EventLog(events_stream)
     store = ctx.open_store()
     speaker = source = None
@@ -398,7 +409,7 @@ def cmd_listen(ctx: Context) -> int:
             from voice_glimmers.audio import MicSource
 
             source = MicSource(args.device, on_status=lambda text: display.line("microphone", text))
-        wake = _wake_word(ctx)
+        wake = settings.wake_word
         loop = Loop(
             source=source,
             transcriber=transcriber,
