@@ -291,7 +291,8 @@ def cmd_reflect(ctx: Context) -> int:
     """The evening reflection, once (for a timer or cron job)."""
     store = ctx.open_store()
     try:
-        reply = _dialogue(ctx, store, question_timeout=None).reflect(ctx.clock())
+        # Run once, with nobody there to answer: it ends without a question.
+        reply = _dialogue(ctx, store, question_timeout=None).reflect(ctx.clock(), offer=False)
     finally:
         store.close()
     speaker = None
