@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from voice_glimmers.cli import main
+from voice_glimmers.clock import PinnedClock
 from voice_glimmers.config import intents_dir
 from voice_glimmers.store import GlimmerStore
 from voice_glimmers.tags import TagVocabulary, tag_text
@@ -297,7 +298,25 @@ def test_a_damaged_database_is_restored_and_the_person_told(db):
     db.write_text("{ oh no")
     done = run_process("--db", str(db), "--now", NOW, "list", "all")
     assert done.returncode == 0 and "Traceback" not in done.stderr
-    assert "set it aside as" in done.stderr and ".corrupt-20261127T203000" in done.stderr
+    assert "set it aside as" in done.stderr
+    # named by the computer's own clock, not the pinned --now
+    assert f".corrupt-{datetime.now():%Y%m%d}T" in done.stderr
+
+
+def test_a_pinned_future_now_never_names_a_backup(db, capsys):
+    real_today = datetime.now().date()
+    yesterday = PinnedClock(datetime.now().astimezone() - timedelta(days=1))
+    with GlimmerStore.open(db, clock=yesterday) as store:  # so today's backup holds it
+        store.add("already here", at=datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    assert main(["--db", str(db), "--now", "9999-12-31T23:59", "add", "hi"]) == 0
+    assert main(["--db", str(db), "add", "tea in the garden"]) == 0
+    assert not list(db.parent.glob("*.backup-9999-12-31"))
+    db.write_text("{ oh no")
+    capsys.readouterr()
+    assert main(["--db", str(db), "list", "all"]) == 0
+    out, err = capsys.readouterr()
+    assert f"the copy from {real_today:%A} {real_today.day} {real_today:%B %Y}" in err
+    assert "already here" in out and "9999" not in err
 
 
 def test_a_database_path_under_a_file_is_one_line(tmp_path):

@@ -171,6 +171,20 @@ def test_only_the_last_seven_daily_backups_are_kept(tmp_path):
     assert kept == [date(2026, 11, 10) - timedelta(days=n) for n in range(7)]
 
 
+def test_a_backup_dated_in_the_future_is_never_restored_nor_counted(tmp_path):
+    db = tmp_path / "glimmers.json"
+    fill(db, days=9, per_day=1)
+    future = db.with_name(f"{db.name}.backup-9999-12-31")
+    future.write_text('{"_meta": {"1": {"schema": 1}}, "glimmers": {}}')
+    fill(db, days=1, per_day=1, first=date(2026, 11, 10))
+    kept = [day for day, _ in backups_of(db) if day.year < 9999]
+    assert kept == [date(2026, 11, 10) - timedelta(days=n) for n in range(7)]
+    assert future.exists()  # not a real day's copy, so not one of the seven either
+    db.write_text("{ oh no")
+    with GlimmerStore.open(db, clock=on_day(date(2026, 11, 11))) as store:
+        assert "Tuesday 10 November 2026" in store.notices[0]
+        assert len(store.all()) == 9
+
 def test_unfinished_writes_are_cleared_before_the_first_change(tmp_path):
     db = tmp_path / "glimmers.json"
     GlimmerStore.open(db).close()

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from voice_glimmers.clock import Clock, glimmer_day, parse_moment
+from voice_glimmers.clock import Clock, glimmer_day, parse_moment, system_clock
 from voice_glimmers.config import Settings
 from voice_glimmers.errors import GlimmersError, UnknownWhen
 from voice_glimmers.storage import describe_os_error, write_atomically
@@ -28,9 +28,13 @@ _WHEN_HINT = "try today, yesterday, 'this week', 'last month', a date like 2026-
 
 
 def open_store(settings: Settings, clock: Clock, notices: TextIO | None = None) -> GlimmerStore:
-    """The person's store; anything it has to tell them (a restored backup) goes to stderr."""
+    """The person's store; anything it has to tell them (a restored backup) goes to stderr.
+
+    Backups and set-aside files are named by the system clock, whatever `clock`
+    (a pinned --now) says: a backup named in the future would win every recovery.
+    """
     store = GlimmerStore.open(
-        settings.db_path, day_start_hour=settings.day_start_hour, clock=clock
+        settings.db_path, day_start_hour=settings.day_start_hour, clock=system_clock
     )
     for notice in store.notices:
         print(notice, file=notices or sys.stderr)

@@ -27,6 +27,7 @@ try:  # the same bytes as json.dumps(..., separators=(",", ":")), about ten time
 except ImportError:  # pragma: no cover
     orjson = None
 
+from voice_glimmers.clock import system_clock
 from voice_glimmers.errors import StoreCorrupt, StoreError, StoreTooNew
 
 _LOGGER = logging.getLogger(__name__)
@@ -211,17 +212,29 @@ class AtomicJSONStorage(Storage):
 # --- backups and quarantine ------------------------------------------------
 
 
-def backups_of(path: Path) -> list[tuple[date, Path]]:
-    """The daily backups beside a database, newest first."""
+def backups_of(path: Path, *, not_after: date | None = None) -> list[tuple[date, Path]]:
+    """The daily backups beside a database, newest first.
+
+    With `not_after`, backups dated later are left out: a backup named in the
+    future (a clock set wrong) must neither win a recovery nor push real ones out.
+    """
     found = []
     for candidate in path.parent.glob(f"{path.name}.backup-*"):
         match = _BACKUP_SUFFIX.search(candidate.name)
         if match:
             try:
-                found.append((date.fromisoformat(match.group(1)), candidate))
+                day = date.fromisoformat(match.group(1))
             except ValueError:
                 continue
+            if not_after is None or day <= not_after:
+                found.append((day, candidate))
     return sorted(found, reverse=True)
+
+
+def _latest_real_day(today: date) -> date:
+    """The last backup day that is not in the future: today, by the system clock
+    (or by the caller's clock, if that runs ahead of it)."""
+    return max(today, system_clock().date())
 
 
 def ensure_backup(path: Path, today: date) -> None:
@@ -240,7 +253,7 @@ def ensure_backup(path: Path, today: date) -> None:
     except (OSError, StoreError) as err:
         _LOGGER.warning("could not write the daily backup %s: %s", target, err)
         return
-    for _, old in backups_of(path)[BACKUPS_KEPT:]:
+    for _, old in backups_of(path, not_after=_latest_real_day(today))[BACKUPS_KEPT:]:
         try:
             old.unlink()
         except OSError as err:
@@ -260,7 +273,7 @@ def recover(path: Path, clock: Callable[[], datetime]) -> list[str]:
         raw = path.read_bytes()
     except FileNotFoundError:
         return []
-    backups = backups_of(path)
+    backups = backups_of(path, not_after=_latest_real_day(clock().date()))
     try:
         data = parse_database(raw, path)
     except StoreCorrupt as err:
