@@ -204,8 +204,8 @@ def cmd_understand(ctx: Context) -> int:
 
     from voice_glimmers.clock import glimmer_day
     from voice_glimmers.config import intents_dir
-    from voice_glimmers.dialogue import understand_said
     from voice_glimmers.intents import Intents, describe
+    from voice_glimmers.utterance import understand_said
 
     intents = Intents.from_dir(intents_dir() / ctx.settings.language)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 
 from voice_glimmers.config import Settings
 from voice_glimmers.errors import InvalidText, StoreError
-from voice_glimmers.intents import Intents, Match, understand
+from voice_glimmers.intents import Match
 from voice_glimmers.language import Language
 from voice_glimmers.reflection import (
     compose_reflection,
@@ -27,6 +27,7 @@ from voice_glimmers.reflection import (
 )
 from voice_glimmers.store import Glimmer, GlimmerStore
 from voice_glimmers.tags import plain_words, tag_text
+from voice_glimmers.utterance import as_said, says_undo, strip_answer, understand_said
 from voice_glimmers.when import DateRange
 
 _LOGGER = logging.getLogger(__name__)
@@ -38,8 +39,6 @@ _COMMANDS = frozenset({
 CONFIRM_BELOW = 0.6
 """Speech recognised with less confidence than this is read back before it is saved."""
 
-_ANSWER_FILLERS = ("um", "uh", "er", "erm", "hmm", "hm", "mm", "so", "well", "okay", "ok", "oh")
-_ANSWER_OPENERS = (("it", "was"), ("its",), ("it", "is"), ("there", "was"))
 
 
 @dataclass(frozen=True)
@@ -223,20 +222,20 @@ class Dialogue:
             elif intent in _COMMANDS and match is not None and match.score >= 100:
                 return None  # a clear command ("what were my glimmers today") is not a glimmer
             elif self.language.signs.is_no_answer(text) or self.language.signs.is_no_answer(
-                _strip_answer(text)
+                strip_answer(text)
             ):
                 return Reply((self._say("no_answer"),), "capture_glimmer")
             else:
-                said = _strip_answer(text)
+                said = strip_answer(text)
             return self._capture(said, now, confidence, source)
         if intent == "yes":
             return self._accept(pending, now, source)
-        if intent == "no" or (pending.kind == "confirm_delete" and _says_undo(text)):
+        if intent == "no" or (pending.kind == "confirm_delete" and says_undo(text)):
             key = {"confirm_delete": "delete_kept", "confirm_capture": "let_go",
                    "evening": "evening_declined"}.get(pending.kind, "offer_declined")
             return Reply((self._say(key),), "no")
         if pending.kind == "confirm_capture" and match is None:
-            return self._capture(_strip_answer(text), now, confidence, source)  # said again
+            return self._capture(strip_answer(text), now, confidence, source)  # said again
         return None
 
     def _accept(self, pending: _Pending, now: datetime, source: str) -> Reply:
@@ -323,7 +322,7 @@ class Dialogue:
         tags = tag_text(said, self.language.tags)
         glimmer = self.store.add(said, at=now, source=source, confidence=confidence, tags=tags)
         # Only now, with the glimmer durable on disk, may we say "saved".
-        return Reply((self._say("saved", text=_as_said(said)),),
+        return Reply((self._say("saved", text=as_said(said)),),
                      "capture_glimmer", saved=glimmer)
 
     def _offering_rest(self, parts: list[str], rest: tuple[Glimmer, ...], now: datetime,
@@ -334,12 +333,12 @@ class Dialogue:
         return Reply(tuple(parts), intent, expects_answer=bool(rest))
 
     def _delete_last(self, text: str, now: datetime) -> Reply:
-        undo = _says_undo(text)
+        undo = says_undo(text)
         if undo and self._last_deleted is not None:
             restored = self.store.undo()
             self._last_deleted = None
             if restored is not None:
-                return Reply((self._say("undo_done", text=_as_said(restored.text)),),
+                return Reply((self._say("undo_done", text=as_said(restored.text)),),
                              "delete_last", restored=restored)
         last = self.store.last()
         if last is None:
@@ -368,55 +367,3 @@ class Dialogue:
         if len(quoted) > 1:
             quoted[-1] = "or " + quoted[-1]
         return ", ".join(quoted)
-
-
-def _after_wake_word(text: str, wake_word: str | None) -> str:
-    """The words after a leading wake word ('glimmer, what were...' -> 'what were...')."""
-    words = plain_words(text)
-    for wake in {wake_word or "glimmer", "glimmer"}:
-        wake_words = plain_words(wake)
-        for form in (wake_words, wake_words[:-1] + [wake_words[-1] + "s"]):
-            if words[: len(form)] == form and len(words) > len(form):
-                return " ".join(words[len(form):])
-    return ""
-
-
-def understand_said(
-    text: str, intents: Intents, *, today: date, week_start: int = 0,
-    wake_word: str | None = "glimmer",
-) -> Match | None:
-    """What the words ask for, as the assistant acts on them. After a leading wake word,
-    a command wins: 'glimmer, stop listening' pauses, and 'glimmer, i have a glimmer'
-    asks what it was; neither is a glimmer whose words are 'stop listening'."""
-    match = understand(text, intents, today=today, week_start=week_start)
-    rest = _after_wake_word(text, wake_word)
-    if rest and (match is None or match.intent == "capture_glimmer"):
-        command = understand(rest, intents, today=today, week_start=week_start)
-        if command is not None and (
-            command.intent != "capture_glimmer" or not command.slots.get("text")
-        ):
-            return command
-    return match
-
-
-def _says_undo(text: str) -> bool:
-    words = plain_words(text)
-    return "undo" in words or "back" in words
-
-
-def _as_said(text: str) -> str:
-    """Their words as they said them, closed with a full stop for speaking."""
-    return text if text[-1:] in (".", "!", "?") else text + "."
-
-
-def _strip_answer(text: str) -> str:
-    """'um it was the rain' -> 'the rain': the answer to 'What was it?' without its run-up."""
-    words = text.split()
-    while words and words[0].lower().strip(",.") in _ANSWER_FILLERS:
-        words = words[1:]
-    lowered = [w.lower().strip(",.'") for w in words]
-    for opener in _ANSWER_OPENERS:
-        if tuple(lowered[: len(opener)]) == opener and len(words) > len(opener):
-            words = words[len(opener):]
-            break
-    return " ".join(words)

@@ -1,0 +1,67 @@
+"""What was said, as words: the command after a wake word, an answer without its run-up.
+
+Speech recognition gives lower-case words without punctuation; these helpers work on
+that, and on typed text alike. They do no I/O and keep no state.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from voice_glimmers.intents import Intents, Match, understand
+from voice_glimmers.tags import plain_words
+
+_ANSWER_FILLERS = ("um", "uh", "er", "erm", "hmm", "hm", "mm", "so", "well", "okay", "ok", "oh")
+_ANSWER_OPENERS = (("it", "was"), ("its",), ("it", "is"), ("there", "was"))
+
+
+def after_wake_word(text: str, wake_word: str | None) -> str:
+    """The words after a leading wake word ('glimmer, what were...' -> 'what were...')."""
+    words = plain_words(text)
+    for wake in {wake_word or "glimmer", "glimmer"}:
+        wake_words = plain_words(wake)
+        for form in (wake_words, wake_words[:-1] + [wake_words[-1] + "s"]):
+            if words[: len(form)] == form and len(words) > len(form):
+                return " ".join(words[len(form):])
+    return ""
+
+
+def understand_said(
+    text: str, intents: Intents, *, today: date, week_start: int = 0,
+    wake_word: str | None = "glimmer",
+) -> Match | None:
+    """What the words ask for, as the assistant acts on them. After a leading wake word,
+    a command wins: 'glimmer, stop listening' pauses, and 'glimmer, i have a glimmer'
+    asks what it was; neither is a glimmer whose words are 'stop listening'."""
+    match = understand(text, intents, today=today, week_start=week_start)
+    rest = after_wake_word(text, wake_word)
+    if rest and (match is None or match.intent == "capture_glimmer"):
+        command = understand(rest, intents, today=today, week_start=week_start)
+        if command is not None and (
+            command.intent != "capture_glimmer" or not command.slots.get("text")
+        ):
+            return command
+    return match
+
+
+def says_undo(text: str) -> bool:
+    words = plain_words(text)
+    return "undo" in words or "back" in words
+
+
+def as_said(text: str) -> str:
+    """Their words as they said them, closed with a full stop for speaking."""
+    return text if text[-1:] in (".", "!", "?") else text + "."
+
+
+def strip_answer(text: str) -> str:
+    """'um it was the rain' -> 'the rain': the answer to 'What was it?' without its run-up."""
+    words = text.split()
+    while words and words[0].lower().strip(",.") in _ANSWER_FILLERS:
+        words = words[1:]
+    lowered = [w.lower().strip(",.'") for w in words]
+    for opener in _ANSWER_OPENERS:
+        if tuple(lowered[: len(opener)]) == opener and len(words) > len(opener):
+            words = words[len(opener):]
+            break
+    return " ".join(words)
