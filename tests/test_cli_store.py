@@ -254,6 +254,27 @@ def test_bad_input_gets_one_line_and_the_file_is_untouched(db, args, words):
     assert db.read_bytes() == before
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00", "0001-01-01T02:00+05:00"])
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo"])
+def test_a_moment_off_the_calendar_is_one_line(db, moment, zone):
+    before = seeded(db)
+    done = run_process("--db", str(db), "--now", moment, "list", env={"TZ": zone})
+    assert_one_clean_line(done, moment, "too far")
+    done = run_process("--db", str(db), "add", "tea", "--at", moment, env={"TZ": zone})
+    assert_one_clean_line(done, moment)
+    assert db.read_bytes() == before
+
+
+def test_the_last_minute_of_the_calendar_still_works(db):
+    done = run_process("--db", str(db), "--now", "9999-12-31T23:59", "add", "tea", "--at",
+                       "9999-12-31T23:00", env={"TZ": "UTC"})
+    assert done.returncode == 0, done.stderr
+    done = run_process("--db", str(db), "--now", "9999-12-31T23:59", "list", env={"TZ": "UTC"})
+    assert (done.returncode, done.stdout.count("tea")) == (0, 1), done.stderr
+    done = run_process("--db", str(db), "--now", "9999-12-31T23:59", "list",
+                       env={"TZ": "America/New_York"})
+    assert_one_clean_line(done, "9999-12-31T23:59", "too far")
+
 @pytest.mark.parametrize(
     "content, words",
     [

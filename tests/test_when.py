@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from voice_glimmers.clock import glimmer_day, parse_moment
+from voice_glimmers.errors import GlimmersError
 from voice_glimmers.when import DateRange, number_words, resolve_when
 
 FRIDAY = date(2026, 11, 27)
@@ -188,3 +190,16 @@ def test_number_words(text, value):
 def test_never_raises(text, today, week_start):
     result = resolve_when(text, today, week_start=week_start)
     assert result is None or result.start <= result.end <= today
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00", "0001-01-01T03:00+00:00"])
+def test_a_moment_at_the_edge_of_the_calendar_is_a_plain_error(text):
+    with pytest.raises(GlimmersError, match="too far from today"):
+        parse_moment(text)
+
+
+def test_a_glimmer_day_off_the_calendar_is_a_plain_error():
+    first = datetime(1, 1, 1, 2, 0, tzinfo=timezone.utc)
+    with pytest.raises(GlimmersError, match="too far from today"):
+        glimmer_day(first, 4)
+    assert glimmer_day(first + timedelta(hours=2), 4) == date(1, 1, 1)

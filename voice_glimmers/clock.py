@@ -49,8 +49,14 @@ def parse_moment(text: str) -> datetime:
         raise GlimmersError(
             f"'{text}' is not a date and time I understand; try e.g. 2026-11-27T20:30"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
+    try:
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+        glimmer_day(moment, 23)  # its glimmer day must be on the calendar too
+    except (GlimmersError, ValueError, OverflowError, OSError):
+        raise GlimmersError(
+            f"'{text}' is too far from today for me to work with; try e.g. 2026-11-27T20:30"
+        ) from None
     return moment
 
 
@@ -59,4 +65,9 @@ def glimmer_day(moment: datetime, day_start_hour: int = 4) -> date:
 
     So with the default of 04:00, a glimmer at 00:30 belongs to the evening before.
     """
-    return (moment - timedelta(hours=day_start_hour)).date()
+    try:
+        return (moment - timedelta(hours=day_start_hour)).date()
+    except (ValueError, OverflowError, OSError):
+        raise GlimmersError(
+            f"{moment.isoformat(timespec='minutes')} is too far from today for me to work with"
+        ) from None

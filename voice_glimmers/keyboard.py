@@ -85,7 +85,7 @@ def moment_at(
             raise UnknownWhen(
                 f"'{text}' is not a moment I understand; try e.g. 2026-11-20T18:00 or yesterday"
             ) from None
-    if moment > now + timedelta(minutes=1):
+    if moment - timedelta(minutes=1) > now:
         raise UnknownWhen(f"'{text}' has not happened yet; a glimmer is a moment already lived")
     return moment
 
