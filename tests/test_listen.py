@@ -74,6 +74,10 @@ def test_listen_to_a_wav_file_gives_partials_then_two_utterances(tmp_path):
     assert 0 <= first["start"] < first["end"] < second["start"] < second["end"] <= duration + 0.2
     assert second["start"] - first["end"] > 0.5  # the second of silence between them
     assert all(0 < f["confidence"] <= 1 for f in finals)
+    for final in finals:  # per-word confidence and times, inside the utterance's span
+        assert final["words"] and " ".join(w["word"] for w in final["words"]) == final["text"]
+        assert all(0 <= w["conf"] <= 1 for w in final["words"])
+        assert all(final["start"] <= w["start"] < w["end"] <= final["end"] for w in final["words"])
     # Talk that is not for us is dropped and its words are not kept anywhere.
     db = tmp_path / "g.json"
     kept = db.read_text(encoding="utf-8") if db.exists() else ""

@@ -148,8 +148,10 @@ class Loop:
             self.display.partial(heard.text)
             return
         self._last_final = heard_at
+        words = [{"word": w.word, "conf": round(w.conf, 3), "start": round(w.start, 3),
+                  "end": round(w.end, 3)} for w in heard.words]
         self.events.emit("final", text=heard.text, confidence=round(heard.confidence, 3),
-                         start=round(heard.start, 3), end=round(heard.end, 3))
+                         start=round(heard.start, 3), end=round(heard.end, 3), words=words)
         if self.half_duplex and (self.speaker.is_speaking() or self._while_speaking(heard)):
             if is_barge_in(heard.text) and "stop" not in self._speaking_words:
                 self.speaker.stop()
