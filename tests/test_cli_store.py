@@ -15,7 +15,8 @@ import pytest
 
 from voice_glimmers.cli import main
 from voice_glimmers.clock import PinnedClock
-from voice_glimmers.config import intents_dir
+from voice_glimmers.config import Settings, intents_dir
+from voice_glimmers.errors import GlimmersError
 from voice_glimmers.store import GlimmerStore
 from voice_glimmers.tags import TagVocabulary, tag_text
 
@@ -253,6 +254,37 @@ def test_bad_input_gets_one_line_and_the_file_is_untouched(db, args, words):
     assert_one_clean_line(run_process("--db", str(db), "--now", NOW, *args), *words)
     assert db.read_bytes() == before
 
+
+@pytest.mark.parametrize(
+    "setting, word",
+    [
+        ("day_start_hour = 24", "day_start_hour"),
+        ("day_start_hour = -1", "day_start_hour"),
+        ("week_start = 7", "week_start"),
+        ("follow_up_seconds = -2.5", "follow_up_seconds"),
+        ("question_timeout_seconds = nan", "question_timeout_seconds"),
+        ("speech_rate = 5", "speech_rate"),
+        ("speech_rate = 1000", "speech_rate"),
+        ("speech_volume = 1.5", "speech_volume"),
+        ("wake_word = ' '", None),  # a blank wake word means none, which is fine
+    ],
+)
+def test_a_setting_out_of_range_is_one_line_naming_it(db, tmp_path, setting, word):
+    config = tmp_path / "config.toml"
+    config.write_text(setting + "\n", encoding="utf-8")
+    done = run_process("--db", str(db), "list", env={"VOICE_GLIMMERS_CONFIG": str(config)})
+    if word is None:
+        assert done.returncode == 0, done.stderr
+        return
+    assert_one_clean_line(done, word)
+    assert not db.exists()
+
+
+def test_a_setting_out_of_range_from_the_environment_is_one_line(db):
+    done = run_process("--db", str(db), "list", env={"VOICE_GLIMMERS_DAY_START_HOUR": "25"})
+    assert_one_clean_line(done, "day_start_hour", "25")
+    with pytest.raises(GlimmersError, match="wake_word"):
+        Settings(db_path=db, wake_word="  ")
 
 @pytest.mark.parametrize("moment", ["0001-01-01T00:00", "0001-01-01T02:00+05:00"])
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo"])

@@ -62,6 +62,33 @@ class Settings:
     model_path: Path | None = None
     crisis_message: str = DEFAULT_CRISIS_MESSAGE
 
+    def __post_init__(self) -> None:
+        """A value out of range is one plain line naming the setting."""
+        problem = None
+        if not 0 <= self.day_start_hour <= 23:
+            problem = f"day_start_hour should be an hour from 0 to 23, not {self.day_start_hour}"
+        elif not 0 <= self.week_start <= 6:
+            problem = (
+                f"week_start should be from 0 (Monday) to 6 (Sunday), not {self.week_start}"
+            )
+        elif not self.follow_up_seconds >= 0:
+            problem = f"follow_up_seconds should be 0 or more, not {self.follow_up_seconds}"
+        elif not self.question_timeout_seconds >= 0:
+            problem = (
+                "question_timeout_seconds should be 0 or more, "
+                f"not {self.question_timeout_seconds}"
+            )
+        elif self.speech_rate is not None and not 20 <= self.speech_rate <= 600:
+            problem = (
+                f"speech_rate should be from 20 to 600 words a minute, not {self.speech_rate}"
+            )
+        elif self.speech_volume is not None and not 0.0 <= self.speech_volume <= 1.0:
+            problem = f"speech_volume should be from 0.0 to 1.0, not {self.speech_volume}"
+        elif self.wake_word is not None and not self.wake_word.strip():
+            problem = "wake_word should be a word, or 'none' to act on everything"
+        if problem:
+            raise GlimmersError(f"The setting {problem}")
+
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
