@@ -238,6 +238,8 @@ def assert_one_clean_line(done: subprocess.CompletedProcess, *words: str) -> Non
         (["add", "x" * 2001], ["2,001", "2,000"]),
         (["add", "tea", "--at", "whenever"], ["whenever"]),
         (["add", "tea", "--at", "2030-01-01T10:00"], ["not happened yet"]),
+        (["add", "tea", "--at", "2026-12-05"], ["'2026-12-05' has not happened yet"]),
+        (["add", "tea", "--at", "2026-11-28"], ["'2026-11-28' has not happened yet"]),
         (["add", "tea", "--at", "last week"], ["more than one day"]),
         (["list", "someday", "maybe"], ["someday maybe"]),
         (["list", "2026-02-30"], ["not a real date"]),

@@ -66,7 +66,8 @@ def moment_at(
     """When an `add --at` glimmer happened.
 
     An ISO 8601 moment is taken as it is. A day (a word like 'yesterday' or a
-    date like 2026-11-20) means noon of that day, or now if that is still to come.
+    date like 2026-11-20) means noon of that day; today, noon or now, whichever
+    came first. A day still to come is refused, like a moment still to come.
     """
     today = glimmer_day(now, day_start_hour)
     is_moment = re.search(r"\d[T ]\d", text.strip()) is not None
@@ -77,7 +78,13 @@ def moment_at(
                 f"'{text}' is more than one day; for --at give one day or a moment, "
                 "e.g. yesterday or 2026-11-20T18:00"
             )
-        moment = min(datetime.combine(span.start, time(12), tzinfo=now.tzinfo), now)
+        if span.start > today:
+            raise UnknownWhen(
+                f"'{text}' has not happened yet; a glimmer is a moment already lived"
+            )
+        moment = datetime.combine(span.start, time(12), tzinfo=now.tzinfo)
+        if span.start == today:
+            moment = min(moment, now)
     else:
         try:
             moment = parse_moment(text)
