@@ -246,7 +246,7 @@ def assert_one_clean_line(done: subprocess.CompletedProcess, *words: str) -> Non
         (["export", "--when", "the before times"], ["the before times"]),
         (["delete", "abc"], ["abc"]),
         (["delete", "42"], ["42"]),
-        (["import", "no-such-file.json"], ["no-such-file.json"]),
+        (["import", "no-such-file.json"], ["Cannot read no-such-file.json: there is no such file"]),
         (["--now", "teatime", "list"], ["teatime"]),
     ],
     ids=lambda v: "-".join(v)[:30] if isinstance(v, list) else None,
@@ -404,6 +404,14 @@ def test_an_unwritable_data_folder_is_one_line(unwritable_folder):
     assert_one_clean_line(run_process("--db", str(db), "add", "tea"), str(db))
     assert not db.exists()
 
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_a_folder_where_no_file_can_be_made_is_said_at_once():
+    started = datetime.now()
+    done = run_process("--db", "/proc/no-glimmers-here", "list")
+    assert_one_clean_line(done, "/proc/no-glimmers-here", "cannot be made")
+    assert "busy" not in done.stderr
+    assert datetime.now() - started < timedelta(seconds=10)
 
 def test_a_file_size_limit_mid_write_leaves_the_old_file(db):
     """The kernel refuses the write (RLIMIT_FSIZE, EFBIG): the same path a full disk takes."""

@@ -116,4 +116,5 @@ def read_input(path: Path) -> str:
     except UnicodeDecodeError:
         raise GlimmersError(f"{path} is not UTF-8 text") from None
     except OSError as err:
-        raise GlimmersError(f"Cannot read {path}: {describe_os_error(err)}") from None
+        problem = describe_os_error(err, missing="there is no such file")
+        raise GlimmersError(f"Cannot read {path}: {problem}") from None

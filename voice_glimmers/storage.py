@@ -45,12 +45,17 @@ _PROBLEMS = {
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
     errno.ENOTDIR: "part of the path is a file, not a folder",
-    errno.ENOENT: "the folder does not exist",
 }
 
 
-def describe_os_error(err: OSError) -> str:
-    """A few plain words for what went wrong on the disk."""
+def describe_os_error(err: OSError, *, missing: str = "the folder does not exist") -> str:
+    """A few plain words for what went wrong on the disk.
+
+    `missing` is what "no such file or directory" means where the caller is:
+    a folder to write in that is not there, or a file to read that is not.
+    """
+    if err.errno == errno.ENOENT:
+        return missing
     return _PROBLEMS.get(err.errno or 0) or (err.strerror or str(err)).lower()
 
 

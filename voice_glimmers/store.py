@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -280,6 +281,7 @@ class GlimmerStore:
             from filelock import FileLock, Timeout
 
             if self._lock is None:
+                self._make_lock_file()
                 self._lock = FileLock(f"{self.path}.lock", timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
             try:
                 self._lock.acquire()
@@ -296,6 +298,19 @@ class GlimmerStore:
                 raise StoreError(f"Cannot change {self.path}: {describe_os_error(err)}") from None
             finally:
                 self._lock.release()
+
+    def _make_lock_file(self) -> None:
+        """Make `<db>.lock` if it is missing, so a folder that cannot be written is said
+        at once (FileLock would wait out its timeout and call the file busy)."""
+        lock_path = f"{self.path}.lock"
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            return
+        except OSError as err:
+            problem = describe_os_error(err, missing="new files cannot be made there")
+            raise StoreError(f"Cannot write in the folder of {self.path}: {problem}") from None
+        os.close(fd)
 
     @contextmanager
     def _changing(self, *, backup: bool = True) -> Iterator[None]:
