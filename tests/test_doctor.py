@@ -8,6 +8,11 @@ import sys
 
 import pytest
 
+from voice_glimmers.clock import system_clock
+from voice_glimmers.config import Settings
+from voice_glimmers.doctor import check_database
+from voice_glimmers.store import GlimmerStore
+
 
 def doctor(env, *args):
     done = subprocess.run([sys.executable, "-m", "voice_glimmers", "doctor", *args],
@@ -50,3 +55,23 @@ def test_doctor_names_a_damaged_database(tmp_path):
     assert code == 1
     assert "needs care" in lines["database"] and "g.json" in lines["database"]
     assert db.read_text() == "{ broken"
+
+
+def test_the_database_line_says_who_can_read_it(tmp_path, monkeypatch):
+    db = tmp_path / "g.json"
+    with GlimmerStore.open(db) as store:
+        for n in range(11):
+            store.add(f"glimmer {n}", at=system_clock())
+    settings = Settings(db_path=db)
+    assert check_database(settings, system_clock) == (
+        f"{db} reads cleanly (11 glimmers, readable only by you)"
+    )
+    db.chmod(0o644)
+
+    def refused(self, mode):  # a file this user does not own cannot be made private
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(type(db), "chmod", refused)
+    assert check_database(settings, system_clock) == (
+        f"{db} reads cleanly (11 glimmers; others can read it: run chmod 600 {db})"
+    )

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_glimmers.clock import Clock
+from voice_glimmers.clock import Clock, system_clock
 from voice_glimmers.config import Settings, intents_dir
 from voice_glimmers.errors import GlimmersError
 
@@ -39,14 +39,18 @@ def check_database(settings: Settings, clock: Clock) -> str:
     path = settings.db_path
     if not path.exists():
         return f"no glimmers yet; they will be kept in {path}"
-    store = GlimmerStore.open(path, day_start_hour=settings.day_start_hour, clock=clock)
+    # A set-aside file is named by the system clock, never a pinned --now (as for every command).
+    store = GlimmerStore.open(path, day_start_hour=settings.day_start_hour, clock=system_clock)
     try:
         count = len(store.all())
         notes = " ".join(store.notices)
     finally:
         store.close()
-    mode = oct(path.stat().st_mode & 0o777)
-    text = f"{path} reads cleanly ({count} glimmer{'s' if count != 1 else ''}, mode {mode})"
+    glimmers = f"{count} glimmer{'s' if count != 1 else ''}"
+    if path.stat().st_mode & 0o077:
+        text = f"{path} reads cleanly ({glimmers}; others can read it: run chmod 600 {path})"
+    else:
+        text = f"{path} reads cleanly ({glimmers}, readable only by you)"
     return f"{text}. {notes}" if notes else text
 
 
