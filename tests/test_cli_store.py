@@ -96,7 +96,11 @@ def test_list_ranges_and_all(cli):
     everything = cli("list", "all")[1]
     assert "Wednesday 18 November 2026" in everything and "Friday 27 November 2026" in everything
     assert cli("list", "2026-11-18")[1].count("last week's walk") == 1
-    assert cli("list", "last", "month")[1] == "Nothing saved for last month.\n"
+    assert cli("list", "last", "month")[1] == "Nothing saved last month, and that's alright.\n"
+    assert cli("list", "yesterday")[1] == "Nothing saved yesterday, and that's alright.\n"
+    assert cli("list", "2026-11-20")[1] == (
+        "Nothing saved on Friday 20 November 2026, and that's alright.\n"
+    )
 
 
 def test_list_all_when_empty_is_gentle(cli):
@@ -124,7 +128,11 @@ def test_global_options_before_or_after_the_command_and_from_env(db, capsys, mon
 def test_delete_and_undo(cli):
     cli("add", "the kettle singing")
     code, out, _ = cli("delete", "1")
-    assert code == 0 and out.startswith("Deleted (id 1): the kettle singing\n")
+    assert (code, out) == (
+        0,
+        "Deleted (id 1): the kettle singing\n"
+        "'voice-glimmers undo' brings it back if you'd like it.\n",
+    )
     assert cli("list")[1] == "Nothing saved today, and that's alright.\n"
     assert cli("undo")[1] == "Brought back (id 1): the kettle singing\n"
     assert "the kettle singing" in cli("list")[1]
@@ -184,7 +192,7 @@ def test_markdown_export_groups_by_day(db, cli):
     assert out.startswith("# Glimmers\n\n## Monday 2 November 2026\n\n- 08:00 a \"quoted\"")
     assert (
         "## Tuesday 3 November 2026\n\n"
-        "- 01:00 chai with Amma ☕ — 日本語 too *(people)*\n"
+        "- 01:00 chai with Amma ☕ — 日本語 too *(people and connection)*\n"
         "- 23:59 two lines of birdsong *(sound, nature)*\n"
     ) in out
     assert "semicolon" not in out

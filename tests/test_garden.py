@@ -163,7 +163,8 @@ def test_every_day_cell_has_a_text_alternative(page):
 
 def test_empty_range_says_so_kindly():
     page = render_garden([], date(2026, 11, 21), TODAY, today=TODAY)
-    assert "No glimmers were saved in these days, and that&#x27;s alright." in page
+    assert "No glimmers were saved on these days, and that&#x27;s alright." in page
+    assert "Nothing saved on these days.</p>" in page
     assert cells(page) == []
     assert "<ol" not in page
     assert not re.search(r"\b0 glimmers\b", page)

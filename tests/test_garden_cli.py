@@ -117,9 +117,10 @@ def test_therapy_export_to_screen_and_file(db, tmp_path, capsys):
 def test_empty_database_gets_a_kind_page(tmp_path, capsys):
     out = tmp_path / "g.html"
     assert run(tmp_path / "new.json", "garden", "-o", str(out)) == 0
-    assert "No glimmers were saved in these days, and that&#x27;s alright." in out.read_text()
+    assert "No glimmers were saved on these days, and that&#x27;s alright." in out.read_text()
     assert run(tmp_path / "new.json", "export", "--format", "therapy") == 0
-    assert "none in these days" in capsys.readouterr().out
+    summary = capsys.readouterr().out
+    assert "none on these days" in summary and "These were noticed" not in summary
 
 
 def test_help_names_the_default_file(capsys):

@@ -103,8 +103,10 @@ def test_therapy_markdown_escapes_markdown_and_html():
 
 def test_empty_range_says_so_kindly():
     text = therapy_markdown([], date(2026, 11, 21), TODAY, today=TODAY)
-    assert "- Glimmers saved: none in these days." in text
+    assert "- Glimmers saved: none on these days." in text
     assert "that is alright" in text
+    assert "These were noticed" not in text  # there are none to speak of
+    assert "Glimmers are small everyday moments" in text
     assert "###" not in text
     assert " 0 " not in text
 

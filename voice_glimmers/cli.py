@@ -73,7 +73,7 @@ def cmd_add(ctx: Context) -> int:
 def cmd_list(ctx: Context) -> int:
     """Glimmers of a day or range of days, grouped by day (default: today)."""
     from voice_glimmers.clock import glimmer_day
-    from voice_glimmers.formats import to_json, to_listing
+    from voice_glimmers.formats import day_heading, to_json, to_listing
     from voice_glimmers.keyboard import days_named, open_store
 
     s = ctx.settings
@@ -91,7 +91,15 @@ def cmd_list(ctx: Context) -> int:
     elif span.start == span.end == today:
         print("Nothing saved today, and that's alright.")
     else:
-        print(f"Nothing saved for {words}.")
+        # Their own words when they used words; a date is said as a day.
+        when = words
+        if words[:1].isdigit():
+            when = f"on {day_heading(span.start)}"
+            if span.end != span.start:
+                when = f"from {day_heading(span.start)} to {day_heading(span.end)}"
+        elif words.startswith("the "):
+            when = f"in {words}"
+        print(f"Nothing saved {when}, and that's alright.")
     return 0
 
 
@@ -122,7 +130,7 @@ def cmd_delete(ctx: Context) -> int:
     with open_store(ctx.settings, ctx.clock) as store:
         deleted = store.delete(glimmer_id, at=ctx.clock())
     print(f"Deleted (id {deleted.id}): {deleted.text}")
-    print("If that was a mistake, 'voice-glimmers undo' brings it back.")
+    print("'voice-glimmers undo' brings it back if you'd like it.")
     return 0
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from voice_glimmers.clock import glimmer_day
 from voice_glimmers.errors import GlimmersError
 from voice_glimmers.store import SOURCES, Glimmer
+from voice_glimmers.summary import tag_label
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def to_markdown(glimmers: Iterable[Glimmer]) -> str:
     for day, group in groupby(_by_day(glimmers), key=lambda g: g.day):
         lines += [f"## {day_heading(day)}", ""]
         for g in group:
-            tags = f" *({', '.join(g.tags)})*" if g.tags else ""
+            tags = f" *({', '.join(tag_label(t) for t in g.tags)})*" if g.tags else ""
             lines.append(f"- {g.created_at:%H:%M} {_one_line(g.text)}{tags}")
         lines.append("")
     return "\n".join(lines)

@@ -29,7 +29,7 @@ _GENTLE_WORDS = (
     "Stay as long as you like.",
 )
 _EMPTY_WORDS = (
-    "No glimmers were saved in these days, and that's alright. "
+    "No glimmers were saved on these days, and that's alright. "
     "Some stretches of time are harder than others. When a small good moment "
     "comes along, a warm cup, a kind voice, a patch of sky, it can grow here."
 )
@@ -251,7 +251,7 @@ def _chart(summary: Summary) -> str:
     out = ["<section aria-labelledby=\"senses-heading\">\n",
            "<h2 id=\"senses-heading\">Senses and themes</h2>\n"]
     if not summary.by_tag:
-        text = ("No senses or themes noted in these days yet." if summary.glimmer_count
+        text = ("No senses or themes noted on these days." if summary.glimmer_count
                 else "Senses and themes will show here as glimmers are saved.")
         out.append(f"<p>{text}</p>\n</section>\n")
         return "".join(out)
@@ -282,7 +282,7 @@ def _glimmer_list(summary: Summary) -> str:
     out = ["<section id=\"glimmers\" aria-labelledby=\"glimmers-heading\">\n",
            "<h2 id=\"glimmers-heading\">Every glimmer, newest first</h2>\n"]
     if not summary.by_day:
-        out.append("<p>Nothing saved in these days yet.</p>\n</section>\n")
+        out.append("<p>Nothing saved on these days.</p>\n</section>\n")
         return "".join(out)
     out.append("<ol class=\"days\">\n")
     for day, glimmers in summary.by_day:

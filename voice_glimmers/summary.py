@@ -106,11 +106,13 @@ def therapy_markdown(
     """A plain Markdown summary of the glimmers from start to end, to print or share."""
     summary = summarise(glimmers, start, end)
     span = (end - start).days + 1
+    about = "Glimmers are small everyday moments of safety, calm or connection."
+    if summary.glimmer_count:
+        about += " These were noticed and saved in my own words with voice-glimmers."
     lines = [
         f"# Glimmers, {short_date(start)} to {short_date(end)}",
         "",
-        "Glimmers are small everyday moments of safety, calm or connection. "
-        "These were noticed and saved in my own words with voice-glimmers.",
+        about,
         "",
         "## At a glance",
         "",
@@ -118,9 +120,9 @@ def therapy_markdown(
     ]
     if not summary.glimmer_count:
         lines += [
-            "- Glimmers saved: none in these days.",
+            "- Glimmers saved: none on these days.",
             "",
-            "Nothing was saved in these days, and that is alright. "
+            "Nothing was saved on these days, and that is alright. "
             "Some stretches of time are harder than others.",
         ]
         return _finish(lines, today)
