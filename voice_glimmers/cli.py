@@ -134,11 +134,12 @@ def cmd_delete(ctx: Context) -> int:
     return 0
 
 
-def _export_therapy(ctx: Context) -> int:
-    """The therapy summary: Markdown of the chosen days (default: the last 12 weeks)."""
+def _look_back(ctx: Context):  # -> (glimmers, start, end, today)
+    """What the therapy summary and the garden look back over: the glimmers of the
+    days --when names (default: the last 12 weeks), that range from the first one
+    kept, and today."""
     from voice_glimmers.errors import UnknownWhen
-    from voice_glimmers.storage import describe_os_error, write_atomically
-    from voice_glimmers.summary import look_back_range, narrow_range, therapy_markdown
+    from voice_glimmers.summary import look_back_range, narrow_range
 
     with ctx.open_store() as store:
         today = store.day_of(ctx.clock())
@@ -150,15 +151,31 @@ def _export_therapy(ctx: Context) -> int:
             )
         glimmers = store.between(*span)
     start, end = narrow_range(glimmers, *span)
-    text = therapy_markdown(glimmers, start, end, today=today)
-    if ctx.args.output is None:
-        sys.stdout.write(text)
-        return 0
-    path = ctx.args.output.expanduser().absolute()
+    return glimmers, start, end, today
+
+
+def _write_file(path: Path, text: str) -> Path:
+    """Write `text` to `path` all at once (created private, 0600); returns the full path."""
+    from voice_glimmers.storage import describe_os_error, write_atomically
+
+    path = path.expanduser().absolute()
     try:
         os.close(write_atomically(path, text.encode("utf-8")))
     except OSError as err:
         raise GlimmersError(f"Cannot write {path}: {describe_os_error(err)}") from None
+    return path
+
+
+def _export_therapy(ctx: Context) -> int:
+    """The therapy summary: Markdown of the chosen days (default: the last 12 weeks)."""
+    from voice_glimmers.summary import therapy_markdown
+
+    glimmers, start, end, today = _look_back(ctx)
+    text = therapy_markdown(glimmers, start, end, today=today)
+    if ctx.args.output is None:
+        sys.stdout.write(text)
+        return 0
+    path = _write_file(ctx.args.output, text)
     print(f"Your therapy summary is at {path}")
     return 0
 
@@ -527,27 +544,11 @@ def cmd_doctor(ctx: Context) -> int:
 
 def cmd_garden(ctx: Context) -> int:
     """Write the glimmer garden page (default ./glimmer-garden.html) and maybe open it."""
-    from voice_glimmers.errors import UnknownWhen
     from voice_glimmers.garden import DEFAULT_FILENAME, render_garden
-    from voice_glimmers.storage import describe_os_error, write_atomically
-    from voice_glimmers.summary import look_back_range, narrow_range
 
-    with ctx.open_store() as store:
-        today = store.day_of(ctx.clock())
-        span = look_back_range(ctx.args.when, today, week_start=ctx.settings.week_start)
-        if span is None:
-            raise UnknownWhen(
-                f"'{ctx.args.when}' does not name days I know; try 'this month', "
-                "'last month', 'the last 4 weeks' or 'all'"
-            )
-        glimmers = store.between(*span)
-    start, end = narrow_range(glimmers, *span)
+    glimmers, start, end, today = _look_back(ctx)
     page = render_garden(glimmers, start, end, today=today, week_start=ctx.settings.week_start)
-    path = (ctx.args.output or Path(DEFAULT_FILENAME)).expanduser().absolute()
-    try:
-        os.close(write_atomically(path, page.encode("utf-8")))
-    except OSError as err:
-        raise GlimmersError(f"Cannot write {path}: {describe_os_error(err)}") from None
+    path = _write_file(ctx.args.output or Path(DEFAULT_FILENAME), page)
     print(f"Your glimmer garden is at {path}")
     if ctx.args.open:
         import webbrowser
