@@ -134,6 +134,7 @@ def test_wav_speaker_writes_three_replies_to_one_wav(tmp_path):
     ]
     assert all(e["interrupted"] is False and e["seconds"] > 0.3 for e in events[1::2])
     assert sorted(os.listdir(tmp_path)) == ["replies.wav"]  # no temporary file left behind
+    assert out.stat().st_mode & 0o777 == 0o600  # it holds glimmers read back: private
 
 
 def test_wav_speaker_with_nothing_said_writes_an_empty_wav(tmp_path):
@@ -152,6 +153,23 @@ def test_wav_speaker_replaces_an_old_file_only_when_done(tmp_path):
     speaker.close()
     assert out.read_bytes().startswith(b"RIFF")
 
+
+def test_wav_speaker_that_cannot_write_says_so_and_leaves_nothing(tmp_path):
+    folder = tmp_path / "replies"
+    folder.mkdir()
+    speaker = WavSpeaker(folder / "replies.wav")
+    speaker.say(SHORT)
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):  # root writes anywhere: take the folder away instead
+            folder.chmod(0o700)
+            folder.rmdir()
+        with pytest.raises(SpeechOutputError, match="Cannot write spoken replies to"):
+            speaker.close()
+    finally:
+        if folder.exists():
+            folder.chmod(0o700)
+    assert not folder.exists() or list(folder.iterdir()) == []
 
 def test_wav_speaker_refuses_a_folder_that_is_not_there(tmp_path):
     with pytest.raises(SpeechOutputError, match="folder is missing"):

@@ -256,27 +256,23 @@ class WavSpeaker(_Closing):
         return True
 
     def close(self) -> None:
-        """Write the WAV: a temporary file beside it, synced, then renamed into place."""
+        """Write the WAV all at once (private, like every file voice-glimmers writes):
+        a temporary file beside it, synced, then renamed into place."""
+        import io
+
+        from voice_glimmers.storage import write_atomically
+
         if self._closed:
             return
         self._closed = True
         self._synthesizer = None
         rate = self._parts[0].sample_rate if self._parts else ESPEAK_RATE
         speech = Speech(b"".join(part.samples for part in self._parts), rate)
-        tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.tmp")
+        wav = io.BytesIO()
+        speech.write_wav(wav)
         try:
-            with open(tmp, "wb") as stream:
-                speech.write_wav(stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(tmp, self._path)
-            folder = os.open(self._path.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+            os.close(write_atomically(self._path, wav.getvalue()))
         except OSError as err:
-            tmp.unlink(missing_ok=True)
             raise SpeechOutputError(
                 f"Cannot write spoken replies to {self._path}: {err.strerror or err}"
             ) from None
