@@ -29,6 +29,7 @@ def test_doctor_with_a_sound_server_finds_microphone_and_speaker(tmp_path, pulse
     assert "ok" in lines["microphone"] and "sends sound" in lines["microphone"]
     assert "ok" in lines["speech out"] and "espeak-ng speaks" in lines["speech out"]
     assert "ok" in lines["database"] and "language" in lines
+    assert "crisis_message" in lines["crisis line"]
     # The only model here is the Korean one: doctor says so, and how to get English.
     assert "needs care" in lines["speech model"]
     assert "model download" in lines["speech model"]

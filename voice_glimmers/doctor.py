@@ -110,6 +110,15 @@ def check_speech() -> str:
     return f"espeak-ng speaks, and replies will play on '{default.name}'"
 
 
+def check_crisis_message(settings: Settings) -> str:
+    from voice_glimmers.config import DEFAULT_CRISIS_MESSAGE, user_config_file
+
+    if settings.crisis_message == DEFAULT_CRISIS_MESSAGE:
+        return ("the general one is used; you can put your local crisis line in "
+                f"crisis_message in {user_config_file()}")
+    return "your own message is used"
+
+
 def examine(settings: Settings, clock: Clock, *, model: Path | None = None,
             device: str | None = None) -> Iterator[Finding]:
     yield _check("database", lambda: check_database(settings, clock))
@@ -117,3 +126,4 @@ def examine(settings: Settings, clock: Clock, *, model: Path | None = None,
     yield _check("speech model", lambda: check_model(settings, model))
     yield _check("microphone", lambda: check_microphone(device))
     yield _check("speech out", check_speech)
+    yield _check("crisis line", lambda: check_crisis_message(settings))
