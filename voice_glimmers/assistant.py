@@ -45,6 +45,16 @@ def _speaker(ctx: Context, *, to_wav: Path | None = None):
     return WavSpeaker(to_wav, _voice(ctx)) if to_wav else Pyttsx3Speaker(_voice(ctx))
 
 
+def _print_and_say(parts, speaker) -> None:
+    """Each part of a reply on its own line, and spoken when there is a speaker."""
+    for part in parts:
+        print(part, flush=True)
+        if speaker is not None:
+            speaker.say(part)
+    if speaker is not None:
+        speaker.wait()
+
+
 def cmd_chat(ctx: Context) -> int:
     """A typed conversation: the same dialogue the voice loop uses."""
     store = ctx.open_store()
@@ -63,12 +73,7 @@ def cmd_chat(ctx: Context) -> int:
             reply = dialogue.respond(line.strip(), ctx.clock(), source="text")
             if reply.problem:
                 print(f"voice-glimmers: {reply.problem}", file=sys.stderr)
-            for part in reply.parts:
-                print(part, flush=True)
-                if speaker is not None:
-                    speaker.say(part)
-            if speaker is not None:
-                speaker.wait()
+            _print_and_say(reply.parts, speaker)
     finally:
         if speaker is not None:
             speaker.close()
@@ -88,12 +93,7 @@ def cmd_reflect(ctx: Context) -> int:
     if ctx.args.to_wav or ctx.args.speak:
         speaker = _speaker(ctx, to_wav=ctx.args.to_wav)
     try:
-        for part in reply.parts:
-            print(part, flush=True)
-            if speaker is not None:
-                speaker.say(part)
-        if speaker is not None:
-            speaker.wait()
+        _print_and_say(reply.parts, speaker)
     finally:
         if speaker is not None:
             speaker.close()
