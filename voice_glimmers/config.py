@@ -18,7 +18,7 @@ from voice_glimmers.errors import GlimmersError
 APP_NAME = "voice-glimmers"
 DEFAULT_CRISIS_MESSAGE = (
     "I'm really glad you said something. You deserve support right now. "
-    "Please reach out to someone: a person you trust, a crisis line, "
+    "Please reach out to someone now: a person you trust, a crisis line, "
     "or your local emergency number."
 )
 
