@@ -86,8 +86,9 @@ def cost(model: Path, wav16: Path, repeat: int) -> dict[str, list[float]]:
         blip = Path(tmp) / "blip.wav"  # a tenth of a second: listen's start-up and model load
         subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(blip),
                         "trim", "0", "0.1"], check=True)
+        (Path(tmp) / "settings.toml").write_text("")  # defaults, whatever the user has set
         env = {**os.environ, "VOICE_GLIMMERS_DB": str(Path(tmp) / "g.json"),
-               "VOICE_GLIMMERS_CONFIG": str(Path(tmp) / "none.toml")}
+               "VOICE_GLIMMERS_CONFIG": str(Path(tmp) / "settings.toml")}
         for _ in range(repeat):
             _, load_cpu, _, _ = run_measured([py, "-c", BARE, str(model), str(wav16), "0"])
             bare_wall, bare_cpu, bare_mb, _ = run_measured([py, "-c", BARE, str(model),

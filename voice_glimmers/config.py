@@ -86,6 +86,9 @@ class Settings:
             problem = f"speech_volume should be from 0.0 to 1.0, not {self.speech_volume}"
         elif self.wake_word is not None and not self.wake_word.strip():
             problem = "wake_word should be a word, or 'none' to act on everything"
+        elif not self.crisis_message.strip():
+            problem = ("crisis_message is empty; remove it to use the general message, "
+                       "or write one that names your local crisis line")
         if problem:
             raise GlimmersError(f"The setting {problem}")
 
@@ -123,8 +126,11 @@ def load_settings(
 ) -> Settings:
     """Defaults, then the config file, then VOICE_GLIMMERS_* environment variables."""
     env = os.environ if env is None else env
-    path = config_file or Path(env.get("VOICE_GLIMMERS_CONFIG") or user_config_file())
+    named = config_file or env.get("VOICE_GLIMMERS_CONFIG")
+    path = Path(named) if named else user_config_file()
     values: dict[str, Any] = {}
+    if named and not path.is_file():
+        raise GlimmersError(f"The settings file {path} does not exist (or is not a file)")
     if path.is_file():
         if sys.version_info >= (3, 11):
             import tomllib
@@ -145,7 +151,13 @@ def load_settings(
         )
         if key in env:
             values[name] = env[key]
-    try:
-        return Settings(**{k: _coerce(k, v) for k, v in values.items()})
-    except (TypeError, ValueError) as err:
-        raise GlimmersError(f"A setting has a value I cannot use: {err}") from None
+    coerced = {}
+    for name, value in values.items():
+        if name in ("wake_word", "crisis_message", "language", "speech_voice", "db_path",
+                    "model_path") and not isinstance(value, str):
+            raise GlimmersError(f"The setting {name} should be text in quotes, not {value!r}")
+        try:
+            coerced[name] = _coerce(name, value)
+        except (TypeError, ValueError):
+            raise GlimmersError(f"The setting {name} has a value I cannot use: {value!r}") from None
+    return Settings(**coerced)
