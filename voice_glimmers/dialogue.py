@@ -27,7 +27,13 @@ from voice_glimmers.reflection import (
 )
 from voice_glimmers.store import Glimmer, GlimmerStore
 from voice_glimmers.tags import plain_words, tag_text
-from voice_glimmers.utterance import as_said, says_undo, strip_answer, understand_said
+from voice_glimmers.utterance import (
+    as_said,
+    is_thinking,
+    says_undo,
+    strip_answer,
+    understand_said,
+)
 from voice_glimmers.when import DateRange
 
 _LOGGER = logging.getLogger(__name__)
@@ -36,6 +42,7 @@ _COMMANDS = frozenset({
     "list_glimmers", "count_glimmers", "reflect", "random_glimmer", "search_glimmers",
     "help", "privacy", "pause_listening", "resume_listening", "repeat",
 })
+_RANDOM = Match(intent="random_glimmer", slots={}, score=100.0, text="")
 CONFIRM_BELOW = 0.6
 """Speech recognised with less confidence than this is read back before it is saved."""
 
@@ -60,7 +67,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class _Pending:
-    kind: str  # capture | confirm_capture | confirm_delete | more | offer_save | evening
+    kind: str  # capture | confirm_capture | confirm_delete | more | offer_save | evening |
+    #            offer_glimmer
     asked_at: datetime
     text: str = ""
     confidence: float | None = None
@@ -141,6 +149,11 @@ class Dialogue:
         intent = match.intent if match else None
         if self.paused and intent != "resume_listening":
             return Reply()
+        if self.language.signs.is_hard_feeling(text) and intent not in _COMMANDS - {
+            "random_glimmer"
+        }:
+            self._pending = None
+            return self._remember(self._hard_feeling(now))
         pending, self._pending = self._pending, None
         try:
             return self._respond(pending, text, match, now, confidence, source)
@@ -215,6 +228,10 @@ class Dialogue:
         if intent == "pause_listening":
             return None  # "stop listening" is never a glimmer
         if pending.kind == "capture":
+            if is_thinking(text):
+                self._pending = replace(pending, asked_at=now)  # the question stays open
+                return Reply((self._say("take_your_time"),), "capture_glimmer",
+                             expects_answer=True)
             if intent == "capture_glimmer" and match and match.slots.get("text"):
                 said = str(match.slots["text"])
             elif intent == "no":
@@ -232,7 +249,8 @@ class Dialogue:
             return self._accept(pending, now, source)
         if intent == "no" or (pending.kind == "confirm_delete" and says_undo(text)):
             key = {"confirm_delete": "delete_kept", "confirm_capture": "let_go",
-                   "evening": "evening_declined"}.get(pending.kind, "offer_declined")
+                   "evening": "evening_declined", "offer_glimmer": "hard_feeling_declined",
+                   }.get(pending.kind, "offer_declined")
             return Reply((self._say(key),), "no")
         if pending.kind == "confirm_capture" and match is None:
             return self._capture(strip_answer(text), now, confidence, source)  # said again
@@ -250,6 +268,8 @@ class Dialogue:
             return self._offering_rest(parts, rest, now, "list_glimmers")
         if pending.kind == "evening":
             return self.reflect(now)
+        if pending.kind == "offer_glimmer":
+            return self._act(_RANDOM, "", now, None, source)
         return self._ask("capture", now, self._say("ask_what"), "capture_glimmer")
 
     def _act(
@@ -311,8 +331,7 @@ class Dialogue:
         if signs.is_none_found(said):
             return Reply((self._say("none_found"),), "capture_glimmer")
         if signs.is_hard_feeling(said):
-            return self._ask("confirm_capture", now, self._say("hard_feeling"),
-                             "capture_glimmer", text=said, confidence=confidence)
+            return self._hard_feeling(now)
         if source == "voice" and confidence is not None and confidence < CONFIRM_BELOW:
             return self._ask("confirm_capture", now, self._say("confirm_heard", text=said),
                              "capture_glimmer", text=said, confidence=confidence)
@@ -346,6 +365,12 @@ class Dialogue:
                          "delete_last")
         return self._ask("confirm_delete", now, self._say("delete_confirm", text=last.text),
                          "delete_last", glimmer=last)
+
+    def _hard_feeling(self, now: datetime) -> Reply:
+        """Not a glimmer and not kept; a glimmer from before is offered, if there is one."""
+        if self.store.last() is None:
+            return Reply((self._say("hard_feeling_first"),), "capture_glimmer")
+        return self._ask("offer_glimmer", now, self._say("hard_feeling"), "random_glimmer")
 
     def _unmatched(self, text: str, now: datetime) -> str:
         """Words that are none of the intents: courtesy, talk after a crisis answer, or else."""

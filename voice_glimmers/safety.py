@@ -20,11 +20,29 @@ def _phrases(data: dict, kind: str, name: str) -> tuple[str, ...]:
     phrases = data.get(kind)
     if not isinstance(phrases, list) or not phrases:
         raise IntentFileError(f"{name}: needs a '{kind}:' list of phrases")
-    return tuple(" ".join(plain_words(str(p))) for p in phrases)
+    return tuple(_said(str(p)).strip() for p in phrases)
+
+
+_SAME = (  # said in full or contracted, heard the same: the lists use the contracted form
+    (" i am ", " im "), (" do not ", " dont "), (" does not ", " doesnt "),
+    (" can not ", " cant "), (" cannot ", " cant "), (" is not ", " isnt "),
+    (" was not ", " wasnt "), (" were not ", " werent "), (" i would ", " id "),
+    (" he is ", " hes "), (" she is ", " shes "), (" they are ", " theyre "),
+    (" there is ", " theres "), (" what is ", " whats "), (" my self ", " myself "),
+    (" i have ", " ive "), (" no one ", " nobody "),
+)
+
+
+def _said(text: str) -> str:
+    """The words, space-framed, with the usual contractions folded together."""
+    joined = " " + " ".join(plain_words(text)) + " "
+    for full, short in _SAME:
+        joined = joined.replace(full, short)
+    return joined
 
 
 def _holds(text: str, phrases: tuple[str, ...]) -> bool:
-    joined = " " + " ".join(plain_words(text)) + " "
+    joined = _said(text)
     return any(f" {phrase} " in joined for phrase in phrases)
 
 
@@ -70,4 +88,4 @@ class Signs:
 
     def is_no_answer(self, text: str) -> bool:
         """The whole answer says there is nothing to keep ('i dont know', 'hmm')."""
-        return " ".join(plain_words(text)) in self.no_answer
+        return _said(text).strip() in self.no_answer

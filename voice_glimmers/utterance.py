@@ -65,3 +65,14 @@ def strip_answer(text: str) -> str:
             words = words[len(opener):]
             break
     return " ".join(words)
+
+
+_THINKING = frozenset({"let me think", "let me see", "wait", "just a moment", "one moment",
+                       "hang on", "give me a moment", "give me a second"})
+
+
+def is_thinking(text: str) -> bool:
+    """Someone still thinking ('hmm', 'let me think'): the question stays open."""
+    words = plain_words(text)
+    rest = [w for w in words if w not in _ANSWER_FILLERS and w not in ("hmmm", "mmm")]
+    return bool(words) and (not rest or " ".join(rest) in _THINKING)
