@@ -67,6 +67,10 @@ def play(conv, language, tmp_path):
             assert reply.parts == (), where
         if "intent" in turn:
             assert reply.intent == turn["intent"], where
+        if turn.get("distinct_prompts"):
+            prompts = set(language.phrases.reflection["prompts"])
+            said = [p for p in reply.parts if p in prompts]
+            assert len(said) == len(set(said)) >= 2, reply.parts
         if "save_as" in turn:
             saved[turn["save_as"]] = reply
         if "differs_from_first_part_of" in turn:

@@ -227,6 +227,10 @@ class Dialogue:
             return Reply((self._say("cancel"),), "cancel")
         if intent == "pause_listening":
             return None  # "stop listening" is never a glimmer
+        if pending.kind == "offer_save" and intent not in ("yes", "no") and (
+            intent not in _COMMANDS or match is None or match.score < 100
+        ):
+            pending = replace(pending, kind="capture")  # they told it straight away
         if pending.kind == "capture":
             if is_thinking(text):
                 self._pending = replace(pending, asked_at=now)  # the question stays open

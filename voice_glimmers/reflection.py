@@ -223,10 +223,17 @@ def memories(store: GlimmerStore, today: date) -> list[Memory]:
 
 
 def _prompt_for(glimmer: Glimmer, phrases: Phrases, turn: int, used: set[str]) -> str:
-    """A prompt that meets the glimmer through a sense it touched, else the next gentle one."""
+    """A prompt that meets the glimmer through a sense it touched, else the next gentle
+    one; none is said twice in one reflection while others are left."""
     for tag in glimmer.tags:
         prompt = phrases.sense_prompts.get(tag)
         if prompt and prompt not in used:
+            used.add(prompt)
+            return prompt
+    count = phrases.count("prompts")
+    for step in range(count):
+        prompt = phrases.pick("prompts", turn + len(used) + step)
+        if prompt not in used:
             used.add(prompt)
             return prompt
     return phrases.pick("prompts", turn)
@@ -254,14 +261,15 @@ def compose_reflection(
         for i, glimmer in enumerate(todays):
             parts.append(sentence(glimmer.text))
             if i < PROMPTED or (i == last and not remembered):
-                parts.append(_prompt_for(glimmer, phrases, turn + i, used))
+                parts.append(_prompt_for(glimmer, phrases, turn, used))
     else:
         parts.append(phrases.pick("none_today", turn))
-        parts.append(phrases.pick("grounding", turn))
     for memory in remembered:
         parts.append(phrases.pick(
             "on_this_day", ago=memory.ago, text=lower_first(sentence(memory.glimmer.text))
         ))
+    if not todays:  # after the memory, so the invitation leads into the offer
+        parts.append(phrases.pick("grounding", turn))
     if todays:
         parts.append(phrases.pick("closings", turn))
         parts.append(phrases.pick("offer_more" if offer else "later_more"))
