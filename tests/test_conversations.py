@@ -43,7 +43,8 @@ def play(conv, language, tmp_path):
     store = GlimmerStore.in_memory()
     for seed in conv.get("glimmers", []):
         store.add(seed["text"], at=datetime.fromisoformat(seed["at"]))
-    settings = Settings(db_path=tmp_path / "glimmers.json")
+    settings = Settings(db_path=tmp_path / "glimmers.json",
+                        wake_word=conv.get("wake_word", "glimmer"))
     dialogue = Dialogue(store, language, settings, question_timeout=conv.get("timeout", 20),
                         rng=random.Random(7))
     now = datetime.fromisoformat(conv["now"])

@@ -89,7 +89,8 @@ class Dialogue:
         rng: random.Random | None = None,
     ) -> None:
         self.store = store
-        self.language = language
+        self.language = replace(language,
+                                phrases=language.phrases.with_wake_word(settings.wake_word))
         self.settings = settings
         self.question_timeout = question_timeout
         self.rng = rng or random.Random()

@@ -67,15 +67,23 @@ class Phrases:
         except OSError as err:
             raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None
 
+    wake: str = "glimmer"  # {wake} in any text: the word that wakes the assistant
+
     def reply(self, key: str, index: int = 0, **slots: Any) -> str:
         """The reply `key`, variant `index` (wrapping), with {slots} filled in."""
         variants = self.replies[key]
-        return variants[index % len(variants)].format(**slots)
+        return variants[index % len(variants)].format(**{"wake": self.wake, **slots})
 
     def pick(self, key: str, index: int = 0, **slots: Any) -> str:
         """A reflection phrase: variant `index` (wrapping), with {slots} filled in."""
         variants = self.reflection[key]
-        return variants[index % len(variants)].format(**slots)
+        return variants[index % len(variants)].format(**{"wake": self.wake, **slots})
+
+    def with_wake_word(self, wake: str | None) -> Phrases:
+        """The same phrases naming another wake word ('glimmer' when there is none)."""
+        from dataclasses import replace
+
+        return replace(self, wake=wake or "glimmer")
 
     def count(self, key: str) -> int:
         return len(self.reflection[key])

@@ -93,6 +93,10 @@ def describe_range(span: DateRange, today: date, week_start: int = 0) -> str:
         return "last month"
     if start <= date(1900, 1, 1):
         return "altogether"
+    if start == date(today.year, 1, 1) and end >= today:
+        return "this year"
+    if start == date(today.year - 1, 1, 1) and end == date(today.year - 1, 12, 31):
+        return "last year"
     if end >= today:
         return f"in the last {number_word((today - start).days + 1)} days"
     return f"from {month_day(start, today)} to {month_day(end, today)}"

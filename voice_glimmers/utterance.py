@@ -41,6 +41,9 @@ def understand_said(
             command.intent != "capture_glimmer" or not command.slots.get("text")
         ):
             return command
+        if match is None and wake_word and " ".join(plain_words(wake_word)) != "glimmer":
+            # Another wake word works as "glimmer" does: "sunshine, the moon" is a glimmer.
+            return understand("glimmer " + rest, intents, today=today, week_start=week_start)
     return match
 
 
