@@ -189,7 +189,8 @@ def reply_delays(model: Path, wav: Path) -> list[float]:
         speaker.close()
         store.close()
         events = [json.loads(line) for line in log.getvalue().splitlines()]
-        return [e["ms_since_final"] for e in events if e["type"] == "speaking"]
+        return [e["ms_since_final"] for e in events
+                if e["type"] == "speaking" and e.get("ms_since_final") is not None]
     finally:
         subprocess.run(["pulseaudio", "--kill"], capture_output=True)
         shutil.rmtree(runtime, ignore_errors=True)

@@ -107,6 +107,14 @@ def test_evening_offer_at_the_set_time_and_yes_runs_the_reflection(language):
     assert sum(s.startswith("It's evening.") for s in speaker.said) == 1
 
 
+def test_the_evening_offer_answers_nothing_heard_and_the_log_ends_with_stopped(language):
+    _, _, log, _ = run_script(language, [], seconds=20, start="2026-11-27T20:29:55+00:00",
+                              reflection_time=time(20, 30))
+    offer = next(e for e in log if e["type"] == "reply")
+    assert offer["intent"] == "reflect" and offer["ms_since_final"] is None
+    assert log[-1]["type"] == "stopped"
+
+
 def test_not_tonight_is_taken_without_nagging(language):
     _, speaker, _, _ = run_script(language, [(25, "not tonight")], seconds=120,
                                   start="2026-11-27T20:29:50+00:00",

@@ -210,6 +210,7 @@ def cmd_listen(ctx: Context) -> int:
             display=display,
             gate=Gate(wake, settings.follow_up_seconds, settings.question_timeout_seconds),
             half_duplex=args.input is None,
+            show_replies=not args.no_speak or events_stream is sys.stdout,
             reflection_time=settings.reflection_time,
         )
         loop_ref.append(loop)

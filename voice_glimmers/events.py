@@ -55,6 +55,13 @@ class Display:
         self.stream.write(f"{label:>9}  {text}\n")
         self.stream.flush()
 
+    def let_go(self) -> None:
+        """What was half-shown of an utterance not meant for us goes from the screen."""
+        if self._partial_shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self._partial_shown = False
+
     def words(self, label: str, text: str) -> None:
         """A line with a person's words (or a reply holding them): shown only when allowed."""
         self.line(label, text if self.show_words else f"({len(text.split())} words)")

@@ -63,6 +63,7 @@ class Loop:
     display: Display = field(default_factory=Display)
     half_duplex: bool = True
     reflection_time: clock_time | None = None
+    show_replies: bool = True  # False when the speaker itself prints them (--no-speak)
 
     def __post_init__(self) -> None:
         self._heard: queue.Queue[Any] = queue.Queue()
@@ -71,7 +72,7 @@ class Loop:
         self._was_speaking = False
         self._speaking_words = ""
         self._offered_on: date | None = None
-        self._last_final = 0.0
+        self._last_final: float | None = None  # when the utterance being answered was heard
         self._audio_origin = float("inf")  # monotonic time of audio second 0 (live sources)
         self._spoken: list[list[float]] = []  # [start, end] of reply audio, monotonic
         self.error: BaseException | None = None
@@ -128,6 +129,7 @@ class Loop:
         except SpeechOutputError as err:
             self.display.line("problem", str(err))
         self._tick(self.clock())
+        self.events.emit("stopped")
         if self.error is not None:
             raise self.error
 
@@ -202,8 +204,9 @@ class Loop:
         return self.gate.wake_word is not None and self.gate.has_wake_word(text)
 
     def _drop(self, reason: str) -> None:
-        """Not meant for us: forget it (the event carries no words)."""
+        """Not meant for us: forget it (the event carries no words, the screen lets it go)."""
         self.events.emit("dropped", reason=reason)
+        self.display.let_go()
 
     def _say(self, reply: Reply, now: datetime) -> None:
         if reply.problem:
@@ -213,13 +216,16 @@ class Loop:
             return
         if reply.intent == "reflect":
             self._offered_on = self.dialogue.store.day_of(now)
-        since_final = round((time.monotonic() - self._last_final) * 1000, 1)
+        since_final = None
+        if self._last_final is not None:
+            since_final = round((time.monotonic() - self._last_final) * 1000, 1)
         self.events.emit("reply", text=reply.text, intent=reply.intent,
                          saved=reply.saved.id if reply.saved else None,
                          ms_since_final=since_final)
         self._speaking_words = " ".join(reply.parts).lower()
         for part in reply.parts:
-            self.display.words("said", part)
+            if self.show_replies:
+                self.display.words("said", part)
             self._speak(part)
         self.gate.open_after_reply(now, question=reply.expects_answer)
 
@@ -248,6 +254,7 @@ class Loop:
             at = datetime.combine(date_, self.reflection_time, tzinfo=now.tzinfo)
             if at <= now < at + timedelta(hours=EVENING_OFFER_HOURS):
                 self._offered_on = day
+                self._last_final = None  # not an answer to anything heard
                 self._say(self.dialogue.offer_reflection(now), now)
                 return
 
@@ -256,7 +263,10 @@ class Loop:
         data = {k: v for k, v in event.items() if k not in ("type", "t")}
         moment = float(event.get("t", time.monotonic()))
         if event.get("type") == "speaking":
-            data["ms_since_final"] = round((moment - self._last_final) * 1000, 1)
+            heard_at, self._last_final = self._last_final, None  # the first audio answers it
+            data["ms_since_final"] = (
+                None if heard_at is None else round((moment - heard_at) * 1000, 1)
+            )
             self._spoken.append([moment, float("inf")])
         elif event.get("type") == "spoken" and self._spoken:
             self._spoken[-1][1] = moment
