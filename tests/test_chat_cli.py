@@ -47,6 +47,16 @@ def test_chat_saves_reads_back_and_the_store_keeps_it(tmp_path):
     assert "touch" in listed[1]["tags"]
 
 
+def test_chat_keeps_colour_codes_out_and_says_when_it_is_paused(tmp_path):
+    db = tmp_path / "glimmers.json"
+    done = run(["chat", "--now", NOW], stdin="glimmer a \x1b[31mred\x1b[0m leaf\n"
+               "glimmer stop listening\nglimmer the rain\n", db=db)
+    assert done.stdout.splitlines()[0] == "Saved: a red leaf."
+    assert "(paused: 'glimmer, start listening' goes on)" in done.stderr
+    listed = json.loads(run(["list", "--json", "--now", NOW], db=db).stdout)
+    assert [g["text"] for g in listed] == ["a red leaf"]
+
+
 def test_chat_half_past_midnight_belongs_to_the_evening_before(tmp_path):
     db = tmp_path / "glimmers.json"
     run(["chat", "--now", "2026-11-28T00:30:00+00:00"], stdin="glimmer stars\n", db=db)

@@ -26,7 +26,7 @@ def doctor(env, *args):
 def test_doctor_with_a_sound_server_finds_microphone_and_speaker(tmp_path, pulse_server):
     env = {**pulse_server.env, "VOICE_GLIMMERS_DB": str(tmp_path / "g.json")}
     code, lines = doctor(env)
-    assert "ok" in lines["microphone"] and "sends sound" in lines["microphone"]
+    assert "ok" in lines["microphone"] and "is sending sound" in lines["microphone"]
     assert "ok" in lines["speech out"] and "espeak-ng speaks" in lines["speech out"]
     assert "ok" in lines["database"] and "language" in lines
     assert "crisis_message" in lines["crisis line"]

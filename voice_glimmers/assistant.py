@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from voice_glimmers.cli import Context
 
 _LOGGER = logging.getLogger(__name__)
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _dialogue(ctx: Context, store, *, question_timeout: float | None):
@@ -70,9 +72,13 @@ def cmd_chat(ctx: Context) -> int:
                 break
             if not interactive and line == "":
                 break
-            reply = dialogue.respond(line.strip(), ctx.clock(), source="text")
+            said = _TERMINAL_CODES.sub("", line).strip()  # colour codes are not words
+            reply = dialogue.respond(said, ctx.clock(), source="text")
             if reply.problem:
                 print(f"voice-glimmers: {reply.problem}", file=sys.stderr)
+            if said and not reply.parts and dialogue.paused:
+                wake = dialogue.settings.wake_word or "glimmer"
+                print(f"(paused: '{wake}, start listening' goes on)", file=sys.stderr)
             _print_and_say(reply.parts, speaker)
     finally:
         if speaker is not None:
