@@ -14,7 +14,7 @@ from datetime import datetime
 
 from voice_glimmers.config import Settings
 from voice_glimmers.errors import InvalidText, StoreError
-from voice_glimmers.intents import Match
+from voice_glimmers.intents import MAX_WORDS, Match
 from voice_glimmers.language import Language
 from voice_glimmers.reflection import (
     compose_reflection,
@@ -28,10 +28,12 @@ from voice_glimmers.reflection import (
 from voice_glimmers.store import Glimmer, GlimmerStore
 from voice_glimmers.tags import plain_words, tag_text
 from voice_glimmers.utterance import (
+    after_wake_word,
     as_said,
     is_thinking,
     says_undo,
     strip_answer,
+    strip_lead_in,
     understand_said,
 )
 from voice_glimmers.when import DateRange
@@ -43,6 +45,7 @@ _COMMANDS = frozenset({
     "help", "privacy", "pause_listening", "resume_listening", "repeat",
 })
 _RANDOM = Match(intent="random_glimmer", slots={}, score=100.0, text="")
+TOO_MANY_WORDS = MAX_WORDS  # more than this is not understood as one thing to keep
 CONFIRM_BELOW = 0.6
 """Speech recognised with less confidence than this is read back before it is saved."""
 
@@ -329,7 +332,7 @@ class Dialogue:
         return Reply((self._say("not_sure"),), intent)
 
     def _capture(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
-        said = " ".join(said.split())
+        said = strip_lead_in(" ".join(said.split()))
         signs = self.language.signs
         if not said or set(plain_words(said)) <= {"glimmer", "glimmers"}:
             return self._ask("capture", now, self._say("ask_what"), "capture_glimmer")
@@ -382,6 +385,8 @@ class Dialogue:
         words = " ".join(plain_words(text))
         if self._crisis_at is not None and (now - self._crisis_at).total_seconds() < 300:
             return self._say("safety_follow_up")
+        if len(words.split()) > TOO_MANY_WORDS and after_wake_word(text, self.settings.wake_word):
+            return self._say("too_long")
         if words in ("thank you", "thanks", "thank you glimmer", "thanks glimmer"):
             return self._say("thanks")
         if words in ("goodnight", "good night", "night night", "goodnight glimmer"):

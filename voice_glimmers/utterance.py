@@ -6,6 +6,7 @@ that, and on typed text alike. They do no I/O and keep no state.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from voice_glimmers.intents import Intents, Match, understand
@@ -79,3 +80,15 @@ def is_thinking(text: str) -> bool:
     words = plain_words(text)
     rest = [w for w in words if w not in _ANSWER_FILLERS and w not in ("hmmm", "mmm")]
     return bool(words) and (not rest or " ".join(rest) in _THINKING)
+
+
+_LEAD_IN = re.compile(
+    r"^\s*(?:please[\s,]+)?(?:(?:save|add|keep)(?:\s+this)?|here'?s\s+one|here\s+is\s+one)"
+    r"[\s,:]+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def strip_lead_in(text: str) -> str:
+    """'please save the dog barking' -> 'the dog barking': the glimmer without the asking."""
+    return _LEAD_IN.sub("", text, count=1)
