@@ -64,7 +64,7 @@ def test_add_then_list_today(cli):
 
 def test_add_at_a_day_word_means_noon_that_day(cli):
     code, out, _ = cli("add", "warm socks from the dryer", "--at", "yesterday")
-    saved = "Saved (id 1) (Thursday 26 November 2026): warm socks from the dryer\n"
+    saved = "Saved for Thursday 26 November 2026 (id 1): warm socks from the dryer\n"
     assert (code, out) == (0, saved)
     listed = json.loads(cli("list", "yesterday", "--json")[1])
     assert listed[0]["created_at"] == "2026-11-26T12:00:00+00:00"

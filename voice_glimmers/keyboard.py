@@ -148,8 +148,8 @@ def cmd_add(ctx: Context) -> int:
     with open_store(s, ctx.clock) as store:
         glimmer = store.add(text, at=at, source="text", tags=tags)
         today = store.day_of(now)
-    when = "" if glimmer.day == today else f" ({day_heading(glimmer.day)})"
-    print(f"Saved (id {glimmer.id}){when}: {glimmer.text}")
+    when = "" if glimmer.day == today else f" for {day_heading(glimmer.day)}"
+    print(f"Saved{when} (id {glimmer.id}): {glimmer.text}")
     return 0
 
 
