@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voice_glimmers.errors import GlimmersError
 
@@ -165,7 +165,8 @@ def cmd_listen(ctx: Context) -> int:
     display = Display(sys.stderr, show_words=sys.stderr.isatty() or bool(args.verbose))
     events = EventLog(events_stream)
     store = ctx.open_store()
-    speaker = source = None
+    speaker: Any = None
+    source: Any = None
     try:
         dialogue = _dialogue(ctx, store, question_timeout=settings.question_timeout_seconds)
         display.line("model", str(model_dir))

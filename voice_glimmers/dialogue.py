@@ -11,6 +11,7 @@ import logging
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from voice_glimmers.config import Settings
 from voice_glimmers.errors import InvalidText, StoreError
@@ -204,7 +205,7 @@ class Dialogue:
 
     # --- inside -------------------------------------------------------------
 
-    def _say(self, key: str, **slots: object) -> str:
+    def _say(self, key: str, **slots: Any) -> str:
         return self.language.phrases.reply(key, **slots)
 
     def _remember(self, reply: Reply) -> Reply:

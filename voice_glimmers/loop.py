@@ -118,7 +118,8 @@ class Loop:
                 if item is _END:
                     break
                 if item is not None:
-                    self._hear(*item, now)
+                    heard, heard_at = item
+                    self._hear(heard, heard_at, now)
                 self._tick(self.clock())
         finally:
             self._stopping.set()

@@ -107,7 +107,8 @@ class Player:
         stream, speech = self._open(speech, feed, finished.set)
         samples = np.frombuffer(speech.samples, dtype="<i2")  # read by feed() once started
         interrupted = announced = False
-        progress, progress_at = -1, time.monotonic()
+        progress: float = -1
+        progress_at = time.monotonic()
         try:
             stream.start()
             while not finished.wait(POLL_SECONDS):

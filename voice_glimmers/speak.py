@@ -230,7 +230,7 @@ class WavSpeaker(_Closing):
         self._closed = False
 
     def say(self, text: str) -> None:
-        if self._closed:
+        if self._closed or self._synthesizer is None:
             raise SpeechOutputError("The speaker is already closed")
         if not text.strip():
             return

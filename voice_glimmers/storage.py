@@ -25,7 +25,7 @@ from tinydb.storages import Storage
 try:  # the same bytes as json.dumps(..., separators=(",", ":")), about ten times faster
     import orjson
 except ImportError:  # pragma: no cover
-    orjson = None
+    orjson = None  # type: ignore[assignment]
 
 from voice_glimmers.clock import system_clock
 from voice_glimmers.errors import StoreCorrupt, StoreError, StoreTooNew
