@@ -19,7 +19,8 @@ from voice_glimmers.intents import WHEN_INTENTS, Intents, understand
 from voice_glimmers.when import DateRange
 
 ROOT = Path(__file__).resolve().parent.parent
-HELD_OUT = "heldout.yaml"
+# Written before tuning and never tuned on; misses there only count in test_thresholds.
+HELD_OUT = frozenset({"heldout.yaml", "heldout_blind.yaml"})
 LANGUAGES = sorted(p.name for p in (ROOT / "intents").iterdir() if (p / "sentences").is_dir())
 
 
@@ -78,7 +79,7 @@ def test_sentence(case: Case, loaded):
     if case.intent != "capture_glimmer":
         assert got[0] != "capture_glimmer", "a false capture"
     expected = (case.intent, case.slots if case.intent else {})
-    if case.file == HELD_OUT and got != expected:
+    if case.file in HELD_OUT and got != expected:
         pytest.xfail(f"held out (counted in test_thresholds): understood {got}")
     assert got == expected
 

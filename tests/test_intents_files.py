@@ -188,6 +188,53 @@ def test_malformed_file_through_the_cli(tmp_path, monkeypatch, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
+HEDGED = """
+language: en
+skip_words: [um, please]
+lead_ins: [i think, could you]
+tail_offs: [for a bit, now]
+softeners: [really]
+lists:
+  text: {wildcard: true}
+intents:
+  capture_glimmer:
+    data:
+      - sentences: ["(save a glimmer|glimmer) {text}"]
+        required_keywords: [glimmer]
+  pause_listening:
+    data:
+      - sentences: ["stop listening"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("said", "intent", "text"),
+    [
+        ("could you stop listening for a bit", "pause_listening", None),
+        ("um i think could you really stop listening now please", "pause_listening", None),
+        # Free text keeps everything between its first and last word, softeners too,
+        # and a tail-off is only taken away when nothing matched with it.
+        ("could you save a glimmer the sun was really warm now", "capture_glimmer",
+         "the sun was really warm now"),
+        # After a hedge, the bare keyword starts talk about the word, not a glimmer.
+        ("i think glimmer is a lovely word", None, None),
+        ("i think", None, None),
+        ("stop listening to the radio now", None, None),
+    ],
+)
+def test_lead_ins_tail_offs_and_softeners(said, intent, text):
+    intents = Intents.from_yaml(io.StringIO(HEDGED))
+    match = understand(said, intents, today=FRIDAY)
+    assert (match.intent if match else None) == intent
+    if text is not None:
+        assert match.slots["text"] == text
+
+
+def test_an_overlong_lead_in_is_an_error():
+    with pytest.raises(IntentFileError, match="more than 6 words"):
+        Intents.from_yaml(io.StringIO(HEDGED.replace("[i think,", "[a b c d e f g,")))
+
+
 ANY_TEXT = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=60),

@@ -82,6 +82,18 @@ def d(text: str) -> date:
         ("um how many glimmers did i have uh yesterday", "2026-11-26", "2026-11-26"),
         ("all my glimmers from yesterday", "2026-11-26", "2026-11-26"),  # specific beats "all"
         ("What were my glimmers on Monday?", "2026-11-23", "2026-11-23"),
+        ("how many glimmers in total", "0001-01-01", "2026-11-27"),
+        ("how many have i got altogether", "0001-01-01", "2026-11-27"),
+        ("what did i add in october", "2026-10-01", "2026-10-31"),
+        ("during november", "2026-11-01", "2026-11-27"),  # this month: up to today
+        ("in december", "2025-12-01", "2025-12-31"),  # not begun this year: last year's
+        ("since september", "2026-09-01", "2026-11-27"),
+        ("on the twentieth", "2026-11-20", "2026-11-20"),
+        ("on the thirtieth", "2026-10-30", "2026-10-30"),  # not yet this month
+        ("since the first", "2026-11-01", "2026-11-27"),
+        ("last weeks glimmers", "2026-11-16", "2026-11-22"),
+        ("earlier this week", "2026-11-23", "2026-11-27"),
+        ("what did i save earlier today", "2026-11-27", "2026-11-27"),
     ],
 )
 def test_resolves(text, start, end):
@@ -91,7 +103,8 @@ def test_resolves(text, start, end):
 @pytest.mark.parametrize(
     "text",
     ["", "show my glimmers", "may i have a glimmer", "march on", "the second one",
-     "february thirtieth", "999999 days ago", "a week of rain", "every morning"],
+     "february thirtieth", "999999 days ago", "a week of rain", "every morning",
+     "read me the first glimmer", "i may be late", "the thirtieth glimmer"],
 )
 def test_no_time_words_is_none(text):
     assert resolve_when(text, FRIDAY) is None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from voice_glimmers.errors import IntentFileError
-from voice_glimmers.intents import Intents
+from voice_glimmers.intents import MAX_HEDGE_WORDS, Intents
 from voice_glimmers.phrase_table import FREE_SLOTS, Phrase, PhraseTable
 
 _LOGGER = logging.getLogger(__name__)
@@ -88,7 +88,12 @@ def load_streams(streams: Sequence[IO[str]]) -> Intents:
         skip_words=skip,
         hesitations=frozenset(map(str, merged.get("hesitations", ()))),
         not_glimmer_starts=frozenset(map(str, merged.get("not_glimmer_starts", ()))),
+        not_query_starts=frozenset(map(str, merged.get("not_query_starts", ()))),
         misheard={str(k): str(v) for k, v in merged.get("misheard", {}).items()},
+        lead_ins=_by_first_word([*merged.get("skip_words", ()), *merged.get("lead_ins", ())]),
+        tail_offs=_by_first_word([*merged.get("skip_words", ()), *merged.get("tail_offs", ())],
+                                 backwards=True),
+        softeners=frozenset(map(str, merged.get("softeners", ()))),
         vocabulary=vocabulary,
         required={i.name: frozenset(k for d in i.data for k in d.required_keywords or ())
                   for i in grammar.intents.values()},
@@ -96,6 +101,22 @@ def load_streams(streams: Sequence[IO[str]]) -> Intents:
         known=frozenset(w for p in phrases for w in p.words) | skip_tokens,
         skip_tokens=frozenset(skip_tokens),
     )
+
+
+def _by_first_word(phrases: Any, backwards: bool = False) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases as word tuples (reversed if `backwards`) by first word, longest first.
+
+    Lead-ins and tail-offs: the skip words are both.
+    """
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(str(phrase).split())[::-1 if backwards else 1]
+        if words and len(words) <= MAX_HEDGE_WORDS:
+            found.setdefault(words[0], []).append(words)
+        elif words:
+            raise IntentFileError(
+                f"lead-in or tail-off {phrase!r}: more than {MAX_HEDGE_WORDS} words")
+    return {w: tuple(sorted(set(p), key=len, reverse=True)) for w, p in found.items()}
 
 
 def _check_file(name: str, data: Any, language: str | None) -> None:
@@ -159,10 +180,13 @@ def _compile(expression: Any, rules: dict[str, Any], lists: dict[str, Any], dept
     if isinstance(expression, TextChunk):
         return " ".join(expression.text.split())
     if isinstance(expression, Group):
-        kind = "seq"
+        children = tuple(_compile(e, rules, lists, depth + 1) for e in expression.items)
         if isinstance(expression, Alternative):
-            kind = "opt" if expression.is_optional else "alt"
-        return kind, tuple(_compile(e, rules, lists, depth + 1) for e in expression.items)
+            return "opt" if expression.is_optional else "alt", children
+        children = tuple(c for c in children if c != "")
+        if all(isinstance(c, str) for c in children):  # plain words: one string, faster to expand
+            return " ".join(children)
+        return children[0] if len(children) == 1 else ("seq", children)
     if isinstance(expression, RuleReference):
         if expression.rule_name not in rules:
             raise ValueError(f"unknown rule <{expression.rule_name}>")
@@ -214,13 +238,16 @@ def _every_seq(children: tuple[Node, ...]) -> Iterator[str]:
 
 
 def _any(node: Node, rng: random.Random) -> str:
-    if isinstance(node, str):
+    if node.__class__ is str:
         return node
-    if node[0] == "opt":  # leave optional words out half of the time
-        return "" if rng.random() < 0.5 else _any(rng.choice(node[1][:-1] or node[1]), rng)
-    if node[0] == "alt":
-        return _any(rng.choice(node[1]), rng)
-    return " ".join(_any(child, rng) for child in node[1])
+    kind, children = node
+    if kind == "seq":
+        return " ".join([_any(child, rng) for child in children])
+    if kind == "opt":  # leave optional words out half of the time
+        if rng.random() < 0.5:
+            return ""
+        children = children[:-1] or children
+    return _any(rng.choice(children), rng)
 
 
 def _phrases(intent: str, nodes: list[Node]) -> list[Phrase]:

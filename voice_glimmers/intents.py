@@ -11,7 +11,10 @@ when the one before found nothing:
    Free text that is only time words ("from last monday") is never a glimmer
    or a search;
 2. the same after mending words that sound like ours ("limmer" -> "glimmer");
-3. rapidfuzz against the expanded templates, re-scored word by word
+3. hassil again without what people say around a request: lead-ins ("i think",
+   "could you", "i would like to"), softeners anywhere ("really"), then also
+   tail-offs ("for a bit", "to me"); free text keeps the words in between;
+4. rapidfuzz against the expanded templates, re-scored word by word
    (phrase_table.py), with a threshold and a margin between the best and the
    second-best intent.
 
@@ -24,6 +27,7 @@ Loading lives in intent_files.py.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -41,6 +45,7 @@ FUZZY_THRESHOLD = 82.0  # below this, nothing matched
 CAPTURE_THRESHOLD = 90.0  # a false capture writes a stranger's words into a journal
 FUZZY_MARGIN = 6.0  # the best intent must beat the next one by this much
 MAX_WORDS = 80
+MAX_HEDGE_WORDS = 6  # the longest lead-in or tail-off, in words
 TIME_LINKS = frozenset({"from", "on", "for", "of"})  # free text of these and time words is none
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _WORD = re.compile(r"(?:[^\W_]|['’‘`´])+")
@@ -72,7 +77,11 @@ class Intents:
     skip_words: tuple[tuple[str, ...], ...] = field(repr=False)
     hesitations: frozenset[str] = field(repr=False)
     not_glimmer_starts: frozenset[str] = field(repr=False)
+    not_query_starts: frozenset[str] = field(repr=False)
     misheard: dict[str, str] = field(repr=False)
+    lead_ins: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by first word
+    tail_offs: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by last, reversed
+    softeners: frozenset[str] = field(repr=False)
     vocabulary: dict[str, frozenset[str] | None] = field(repr=False)  # None: has free text
     required: dict[str, frozenset[str]] = field(repr=False)
     table: PhraseTable = field(repr=False)
@@ -134,6 +143,38 @@ class Intents:
                     kept, changed = kept[:-n], True
         return kept
 
+    def hedged(self, words: list[str], where: list[int]) -> list[list[int]]:
+        """`where` without softeners and one lead-in, then two..., then also tail-offs.
+
+        Only the versions that differ from `where` (and keep a word) are given,
+        fewest words taken away first.
+        """
+        lead = list(where)
+        stages = []
+        while lead:
+            if words[lead[0]] in self.hesitations:
+                lead = lead[1:]
+                continue
+            n = _starts_with([words[i] for i in lead[:MAX_HEDGE_WORDS]], self.lead_ins)
+            if not n or n == len(lead):
+                break
+            lead = lead[n:]
+            stages.append(lead)
+        stages = [[i for i in stage if words[i] not in self.softeners]
+                  for stage in stages or [lead]]
+        both = list(stages[-1])
+        while both:
+            last = [words[i] for i in reversed(both[-MAX_HEDGE_WORDS:])]
+            n = _starts_with(last, self.tail_offs)
+            if not n or n == len(both):
+                break
+            both = both[:-n]
+        versions: list[list[int]] = []
+        for version in (*stages, both):
+            if version and version != where and version not in versions:
+                versions.append(version)
+        return versions
+
     def strict(
         self, words: list[str], prefer: tuple[str, ...] = ()
     ) -> tuple[str, Span | None] | None:
@@ -147,7 +188,7 @@ class Intents:
         names = [name for name, vocab in self.vocabulary.items()
                  if vocab is None or plain <= vocab]
         result = None
-        for group in ([n for n in names if n in prefer], names):
+        for group in ([n for n in names if n in prefer], [n for n in names if n not in prefer]):
             if group and result is None:
                 grammar = replace(self.grammar,
                                   intents={n: self.grammar.intents[n] for n in group})
@@ -159,6 +200,17 @@ class Intents:
             if entity is not None and entity.text_span is not None:
                 return result.intent.name, _word_span(name, entity.text_span, words)
         return result.intent.name, None
+
+
+def _starts_with(words: list[str], phrases: dict[str, tuple[tuple[str, ...], ...]]) -> int:
+    """How many of `words` the longest phrase they start with covers (0 if none).
+
+    `phrases` maps a first word to the phrases (as word tuples) starting with it.
+    """
+    for phrase in phrases.get(words[0], ()) if words else ():
+        if tuple(words[:len(phrase)]) == phrase:
+            return len(phrase)
+    return 0
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
@@ -212,12 +264,18 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
         attempts.append((fixed, None))
         if when is not None:
             attempts.append((fixed, when))
-    for source, drop in attempts:
-        where = _outside(len(source), drop)
+    tries = itertools.chain(
+        ((source, drop, _outside(len(source), drop), False) for source, drop in attempts),
+        ((source, drop, kept, True) for source, drop in attempts[-2 if when else -1:]
+         for kept in intents.hedged(source, _outside(len(source), drop))))
+    for source, drop, where, hedged in tries:
         found = intents.strict([source[i] for i in where], WHEN_INTENTS if drop else ())
         if found is None:
             continue
-        slots = _slots(intents, found[0], found[1], where, (text, tokens), when, today)
+        if hedged and found[1] is not None and source[where[0]] in intents.required[found[0]]:
+            continue  # "i think glimmer is a lovely word": talk about the word, not a glimmer
+        slots = _slots(intents, found[0], found[1], where, (text, tokens), when, today,
+                       _outside(len(source), drop))
         if slots is not None:
             score = 100.0 if source is words else fuzz.ratio(" ".join(words), " ".join(fixed))
             return Match(found[0], slots, score, text)
@@ -258,19 +316,28 @@ def _slots(
     heard: tuple[str, list[tuple[str, int, int]]],
     when: WhenSpan | None,
     today: date,
+    around: list[int] | None = None,
 ) -> dict[str, Any] | None:
-    """Slots for a match, or None when its free text is unusable (try the next layer)."""
+    """Slots for a match, or None when its free text is unusable (try the next layer).
+
+    Free text is every position of `around` (default `where`) from the first
+    to the last word the match gave it, so a softener inside it stays.
+    """
     text, tokens = heard
     words = [word for word, _, _ in tokens]
     slots: dict[str, Any] = {}
     if span is not None:
         name, first, last = span
-        free = intents.trim(where[first:last], words)
+        inside = (where[first:last] if around is None or first >= last else
+                  [i for i in around if where[first] <= i <= where[last - 1]])
+        free = intents.trim(inside, words)
         timed = {i for i in free if when is not None and when.start <= i < when.end}
         if when is not None and free and all(i in timed or words[i] in TIME_LINKS for i in free):
             return None  # "glimmers from last week": time words are not a glimmer
         if name == "text" and free and words[free[0]] in intents.not_glimmer_starts:
             return None  # "what is a glimmer", "a glimmer of hope": not a glimmer to save
+        if name == "query" and free and words[free[0]] in intents.not_query_starts:
+            return None  # "was there a glimmer of recognition": not a search
         if free:
             slots[name] = _free_text(text, tokens, free)
         elif name == "query":

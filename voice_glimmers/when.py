@@ -5,9 +5,11 @@ anywhere in the text and returns an inclusive `DateRange`, or None when there
 are none. `today` is already a glimmer day (see `clock.glimmer_day`). Text is
 taken as speech recognition gives it: lower case, numbers as words.
 
-"all", "everything" and "ever" resolve to `DateRange(date.min, today)`; ranges
-that reach into the present ("this week", "this month", "the last 7 days")
-end on today, never in the future.
+"all", "everything", "ever", "in total" and "altogether" resolve to
+`DateRange(date.min, today)`; ranges that reach into the present ("this week",
+"this month", "the last 7 days") end on today, never in the future. A month
+after "in", "during", "since"... ("in october") is the most recent one that has
+begun; "on the twentieth" is the most recent twentieth, today included.
 
 Weekdays name a day that has already come:
 
@@ -69,17 +71,20 @@ _PATTERN = re.compile(
         [
             _MONTH.format("m1") + " " + _DAY.format("d1"),
             _DAY.format("d2") + " of " + _MONTH.format("m2"),
+            r"(?P<month_lead>in|during|from|for|since|over|throughout) " + _MONTH.format("m3"),
+            r"(?P<date_lead>on|since|from) the (?P<d3>\d+)th",
             r"(?:the )?day before yesterday(?P<before_yesterday>)",
             r"(?P<ago>\d+|a couple of|a couple|a) days? ago",
             r"(?:the )?(?:last|past|previous) (?P<last_n>\d+|couple of|couple|few)"
             r" (?P<unit>days?|weeks?)",
             r"(?P<yesterday>yesterdays?|last night)",
-            r"(?P<today>todays?|tonights?|this (?:morning|afternoon|evening)|so far today)",
-            r"(?P<rel>this|last|past) (?P<period>week|month|year)",
+            r"(?P<today>(?:earlier )?todays?|tonights?|this (?:morning|afternoon|evening)"
+            r"|so far today)",
+            r"(?:earlier )?(?:the )?(?P<rel>this|last|past) (?P<period>week|month|year)s?",
             r"(?:(?P<day_rel>last|this past|past|previous|this) )?"
             r"(?P<weekday>" + "|".join(_WEEKDAYS) + ")s?",
             r"(?:(?P<weekend_rel>last|past|previous|this|the) )?(?P<weekend>weekend)",
-            r"(?P<all>all|everything|ever|all time|any time)",
+            r"(?P<all>all together|altogether|in total|all|everything|ever|all time|any time)",
         ]
     )
     + r")\b"
@@ -186,6 +191,24 @@ def _month_day(month_name: str, day_text: str, today: date) -> DateRange | None:
     return None
 
 
+def _month(month_name: str, today: date) -> DateRange:
+    """The most recent such month: up to today if it is this one."""
+    month = _MONTHS.index(month_name) + 1
+    year = today.year if month <= today.month else today.year - 1
+    end = date(year, month, monthrange(year, month)[1])
+    return DateRange(date(year, month, 1), min(end, today))
+
+
+def _day_of_month(day: int, today: date) -> DateRange | None:
+    """"on the twentieth": the most recent twentieth, today included."""
+    year, month = today.year, today.month
+    for _ in range(12):
+        if 1 <= day <= monthrange(year, month)[1] and date(year, month, day) <= today:
+            return DateRange(date(year, month, day), date(year, month, day))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return None
+
+
 def _period(rel: str, period: str, today: date, week_start: int) -> DateRange:
     if period == "week":
         if rel == "past":
@@ -217,6 +240,10 @@ def _resolve(found: re.Match[str], today: date, week_start: int) -> DateRange | 
     g = found.groupdict()
     if g["m1"] or g["m2"]:
         return _month_day(g["m1"] or g["m2"], g["d1"] or g["d2"], today)
+    if g["m3"]:
+        return _month(g["m3"], today)
+    if g["d3"]:
+        return _day_of_month(int(g["d3"]), today)
     if g["before_yesterday"] is not None:
         day = today - timedelta(days=2)
         return DateRange(day, day)
@@ -278,7 +305,7 @@ def find_when(text: str, today: date, *, week_start: int = 0) -> WhenSpan | None
         return None
     if found is None:
         return None
-    if chosen.group("lead") == "since":
+    if "since" in (chosen.group("lead"), chosen.group("month_lead"), chosen.group("date_lead")):
         found = DateRange(found.start, today)
     inside = [(i, j) for at, i, j in origin if chosen.start() <= at < chosen.end()]
     return WhenSpan(found, inside[0][0], inside[-1][1])
