@@ -235,6 +235,24 @@ def test_an_overlong_lead_in_is_an_error():
         Intents.from_yaml(io.StringIO(HEDGED.replace("[i think,", "[a b c d e f g,")))
 
 
+def test_anchors_only_skip_intents_that_cannot_match(english):
+    """An intent with free text is tried only if a word every template needs was heard."""
+    import dataclasses
+    import random
+    import re
+
+    from hassil import sample_intents
+
+    assert english.anchors["capture_glimmer"] == {"glimmer", "glimmers"}
+    unanchored = dataclasses.replace(english, anchors=dict.fromkeys(english.anchors))
+    rng = random.Random(7)
+    for _, said in sample_intents(english.grammar, max_sentences_per_intent=40,
+                                  exclude_sentences_with_wildcards=False):
+        said = re.sub(r"\{\w+\}", lambda _: rng.choice(["the sea", "my dog", "rain"]), said)
+        words = english.words(said)
+        assert english.strict(words) == unanchored.strict(words), said
+
+
 ANY_TEXT = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=60),

@@ -71,6 +71,7 @@ def load_streams(streams: Sequence[IO[str]]) -> Intents:
     skip_tokens = {w for s in skip for w in s}
     phrases: list[Phrase] = []
     vocabulary: dict[str, frozenset[str] | None] = {}
+    anchors: dict[str, frozenset[str] | None] = {}
     for intent in grammar.intents.values():
         try:
             nodes = _compile_intent(grammar, intent)
@@ -79,6 +80,9 @@ def load_streams(streams: Sequence[IO[str]]) -> Intents:
         said = {w for node in nodes for w in _texts(node)}
         vocabulary[intent.name] = None if any(w.startswith("{") for w in said) else frozenset(
             said | skip_tokens)
+        needed = [_anchor(node, skip_tokens) for node in nodes]
+        anchors[intent.name] = (None if any(a is None for a in needed)
+                                else frozenset().union(*needed))
         phrases += _phrases(intent.name, nodes)
     return Intents(
         language=str(merged["language"]),
@@ -95,6 +99,7 @@ def load_streams(streams: Sequence[IO[str]]) -> Intents:
                                  backwards=True),
         softeners=frozenset(map(str, merged.get("softeners", ()))),
         vocabulary=vocabulary,
+        anchors=anchors,
         required={i.name: frozenset(k for d in i.data for k in d.required_keywords or ())
                   for i in grammar.intents.values()},
         table=PhraseTable.from_phrases(phrases),
@@ -196,6 +201,25 @@ def _compile(expression: Any, rules: dict[str, Any], lists: dict[str, Any], dept
             raise ValueError(f"unknown list {{{expression.list_name}}}")
         return "{" + expression.slot_name + "}"
     raise ValueError(f"unsupported template part {expression!r}")
+
+
+def _anchor(node: Node, skip: set[str]) -> frozenset[str] | None:
+    """Words of which every way of saying `node` has one (None: no such words).
+
+    Skip words and free text do not count: hassil may match without them.
+    """
+    if isinstance(node, str):
+        said = [w for w in node.split() if not w.startswith("{") and w not in skip]
+        return frozenset([max(reversed(said), key=len)]) if said else None
+    kind, children = node
+    if kind == "opt":
+        return None
+    found = [_anchor(child, skip) for child in children]
+    if kind == "alt":
+        return None if any(a is None for a in found) else frozenset().union(*found)
+    # Any child's words will do: the fewest, but short ones ("for", "the") only if need be.
+    return min((a for a in found if a is not None), default=None,
+               key=lambda a: (min(map(len, a)) <= 3, len(a)))
 
 
 def _texts(node: Node) -> Iterator[str]:

@@ -19,17 +19,19 @@ when the one before found nothing:
    second-best intent.
 
 Before hassil runs, intents that cannot match are dropped: a template without
-free text can only match words it contains. Free text ({text}, {query}) is
-always cut from the words as heard, never from mended ones, and keeps how it
-was written. Utterances of more than MAX_WORDS words are not understood.
+free text can only match words it contains, and an intent with free text needs
+one of its anchors (each of its templates has one of them: "glimmer"). Free
+text ({text}, {query}) is always cut from the words as heard, never from mended
+ones, and keeps how it was written. Words are only mended when the words as
+heard match nothing. Utterances of more than MAX_WORDS words are not understood.
 Loading lives in intent_files.py.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -83,6 +85,7 @@ class Intents:
     tail_offs: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by last, reversed
     softeners: frozenset[str] = field(repr=False)
     vocabulary: dict[str, frozenset[str] | None] = field(repr=False)  # None: has free text
+    anchors: dict[str, frozenset[str] | None] = field(repr=False)  # one is in every template
     required: dict[str, frozenset[str]] = field(repr=False)
     table: PhraseTable = field(repr=False)
     known: frozenset[str] = field(repr=False)  # every word of every template
@@ -186,7 +189,8 @@ class Intents:
 
         plain = {w for w in words if w not in self.hesitations}
         names = [name for name, vocab in self.vocabulary.items()
-                 if vocab is None or plain <= vocab]
+                 if (plain <= vocab if vocab is not None else
+                     self.anchors[name] is None or not self.anchors[name].isdisjoint(plain))]
         result = None
         for group in ([n for n in names if n in prefer], [n for n in names if n not in prefer]):
             if group and result is None:
@@ -255,20 +259,9 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
     words = [word for word, _, _ in tokens]
     if not words or len(words) > MAX_WORDS:
         return None
-    fixed = intents.mend(words, intents.known)
     when = find_when(" ".join(words), today, week_start=week_start)
-    attempts: list[tuple[list[str], WhenSpan | None]] = [(words, None)]
-    if when is not None:
-        attempts.append((words, when))
-    if fixed != words:
-        attempts.append((fixed, None))
-        if when is not None:
-            attempts.append((fixed, when))
-    tries = itertools.chain(
-        ((source, drop, _outside(len(source), drop), False) for source, drop in attempts),
-        ((source, drop, kept, True) for source, drop in attempts[-2 if when else -1:]
-         for kept in intents.hedged(source, _outside(len(source), drop))))
-    for source, drop, where, hedged in tries:
+    mended: list[list[str]] = []  # the words mended, once the words as heard matched nothing
+    for source, drop, where, hedged in _attempts(intents, words, when, mended):
         found = intents.strict([source[i] for i in where], WHEN_INTENTS if drop else ())
         if found is None:
             continue
@@ -277,8 +270,9 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
         slots = _slots(intents, found[0], found[1], where, (text, tokens), when, today,
                        _outside(len(source), drop))
         if slots is not None:
-            score = 100.0 if source is words else fuzz.ratio(" ".join(words), " ".join(fixed))
+            score = 100.0 if source is words else fuzz.ratio(" ".join(words), " ".join(source))
             return Match(found[0], slots, score, text)
+    fixed = mended[0]
     where = _outside(len(fixed), when)
     fuzzy = _fuzzy(intents, [fixed[i] for i in where])
     if fuzzy is not None:
@@ -287,6 +281,29 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
         if slots is not None:
             return Match(intent, slots, score, text)
     return None
+
+
+def _attempts(
+    intents: Intents, words: list[str], when: WhenSpan | None, mended: list[list[str]]
+) -> Iterator[tuple[list[str], WhenSpan | None, list[int], bool]]:
+    """What the strict matcher tries, in order: (words, time words left out, where, hedged).
+
+    The words as heard, then mended (appended to `mended`, only computed if
+    needed), each with and without the time words; then without hedges.
+    """
+    drops = (None, when) if when is not None else (None,)
+    for drop in drops:
+        yield words, drop, _outside(len(words), drop), False
+    fixed = intents.mend(words, intents.known)
+    mended.append(fixed)
+    if fixed != words:
+        for drop in drops:
+            yield fixed, drop, _outside(len(fixed), drop), False
+    else:
+        fixed = words
+    for drop in drops:
+        for kept in intents.hedged(fixed, _outside(len(fixed), drop)):
+            yield fixed, drop, kept, True
 
 
 def _fuzzy(intents: Intents, words: list[str]) -> tuple[str, Span | None, float] | None:
