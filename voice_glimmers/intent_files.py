@@ -80,9 +80,7 @@ def load_streams(streams: Sequence[IO[str]]) -> Intents:
         said = {w for node in nodes for w in _texts(node)}
         vocabulary[intent.name] = None if any(w.startswith("{") for w in said) else frozenset(
             said | skip_tokens)
-        needed = [_anchor(node, skip_tokens) for node in nodes]
-        anchors[intent.name] = (None if any(a is None for a in needed)
-                                else frozenset().union(*needed))
+        anchors[intent.name] = _any_of([_anchor(node, skip_tokens) for node in nodes])
         phrases += _phrases(intent.name, nodes)
     return Intents(
         language=str(merged["language"]),
@@ -216,10 +214,20 @@ def _anchor(node: Node, skip: set[str]) -> frozenset[str] | None:
         return None
     found = [_anchor(child, skip) for child in children]
     if kind == "alt":
-        return None if any(a is None for a in found) else frozenset().union(*found)
+        return _any_of(found)
     # Any child's words will do: the fewest, but short ones ("for", "the") only if need be.
     return min((a for a in found if a is not None), default=None,
                key=lambda a: (min(map(len, a)) <= 3, len(a)))
+
+
+def _any_of(anchors: list[frozenset[str] | None]) -> frozenset[str] | None:
+    """The anchors of saying any one of several things: all of theirs, if each has some."""
+    found: set[str] = set()
+    for anchor in anchors:
+        if anchor is None:
+            return None
+        found |= anchor
+    return frozenset(found)
 
 
 def _texts(node: Node) -> Iterator[str]:

@@ -189,8 +189,7 @@ class Intents:
 
         plain = {w for w in words if w not in self.hesitations}
         names = [name for name, vocab in self.vocabulary.items()
-                 if (plain <= vocab if vocab is not None else
-                     self.anchors[name] is None or not self.anchors[name].isdisjoint(plain))]
+                 if (plain <= vocab if vocab is not None else _heard(self.anchors[name], plain))]
         result = None
         for group in ([n for n in names if n in prefer], [n for n in names if n not in prefer]):
             if group and result is None:
@@ -204,6 +203,11 @@ class Intents:
             if entity is not None and entity.text_span is not None:
                 return result.intent.name, _word_span(name, entity.text_span, words)
         return result.intent.name, None
+
+
+def _heard(anchors: frozenset[str] | None, plain: set[str]) -> bool:
+    """Whether one of an intent's anchors was heard (always, if it has none)."""
+    return anchors is None or not anchors.isdisjoint(plain)
 
 
 def _starts_with(words: list[str], phrases: dict[str, tuple[tuple[str, ...], ...]]) -> int:
