@@ -147,6 +147,8 @@ def test_another_language_is_a_folder(tmp_path):
         ("language: en\nintents:\n  cancel:\n    data:\n      - sentences: [stop]\n",
          "intent 'cancel' is already in"),
         ("language: en\nintents:\n  extra: [\n", "not valid YAML"),
+        ("language: en\nlead_ins: [no, so]\n", "'lead_ins': False is not text (put it in"),
+        ("language: en\nsofteners: really\n", "'softeners' must be a list of words"),
     ],
 )
 def test_malformed_file_names_file_and_problem(tmp_path, content, problem):

@@ -20,6 +20,8 @@ from voice_glimmers.phrase_table import FREE_SLOTS, Phrase, PhraseTable
 _LOGGER = logging.getLogger(__name__)
 
 EXPANSIONS_PER_TEMPLATE = 150  # templates with more ways of saying them are sampled
+WORD_LISTS = ("skip_words", "hesitations", "not_glimmer_starts", "not_query_starts",
+              "lead_ins", "tail_offs", "softeners")
 Node = Any  # str | ("seq" | "alt" | "opt", tuple[Node, ...]); "opt" ends with ""
 
 
@@ -131,6 +133,13 @@ def _check_file(name: str, data: Any, language: str | None) -> None:
     if language is not None and data["language"] != language:
         raise IntentFileError(f"{name}: language {data['language']!r}, other files say "
                               f"{language!r}")
+    for key in WORD_LISTS:
+        words = data.get(key, [])
+        if not isinstance(words, list):
+            raise IntentFileError(f"{name}: {key!r} must be a list of words")
+        for word in words:
+            if not isinstance(word, str):  # YAML reads a bare no, on, yes as true or false
+                raise IntentFileError(f"{name}: {key!r}: {word!r} is not text (put it in quotes)")
     intents = data.get("intents", {})
     if not isinstance(intents, dict):
         raise IntentFileError(f"{name}: 'intents' must map intent names to their data")

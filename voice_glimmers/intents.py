@@ -147,7 +147,7 @@ class Intents:
         return kept
 
     def hedged(self, words: list[str], where: list[int]) -> list[list[int]]:
-        """`where` without softeners and one lead-in, then two..., then also tail-offs.
+        """`where` without softeners and one lead-in, then two..., then one tail-off, two...
 
         Only the versions that differ from `where` (and keep a word) are given,
         fewest words taken away first.
@@ -165,15 +165,16 @@ class Intents:
             stages.append(lead)
         stages = [[i for i in stage if words[i] not in self.softeners]
                   for stage in stages or [lead]]
-        both = list(stages[-1])
+        both = stages[-1]
         while both:
             last = [words[i] for i in reversed(both[-MAX_HEDGE_WORDS:])]
             n = _starts_with(last, self.tail_offs)
             if not n or n == len(both):
                 break
             both = both[:-n]
+            stages.append(both)
         versions: list[list[int]] = []
-        for version in (*stages, both):
+        for version in stages:
             if version and version != where and version not in versions:
                 versions.append(version)
         return versions
