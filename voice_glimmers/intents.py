@@ -46,6 +46,19 @@ WHEN_INTENTS = ("list_glimmers", "count_glimmers")
 FUZZY_THRESHOLD = 82.0  # below this, nothing matched
 CAPTURE_THRESHOLD = 90.0  # a false capture writes a stranger's words into a journal
 FUZZY_MARGIN = 6.0  # the best intent must beat the next one by this much
+# Skip words that can end what someone says and mean it: "the sky was okay", "it went
+# well" keep them; "the garden smelled of lavender okay" does not.
+_CAN_END_A_SENTENCE = frozenset({("okay",), ("ok",), ("alright",), ("well",)})
+_BEFORE_MEANT = frozenset(
+    "was is are were am be been being felt feel feels feeling went goes going looked looks "
+    "seemed seems turned ended worked works did done all quite pretty very really so "
+    "sleep slept fine".split()
+)
+
+
+def _ends_a_sentence(skip: tuple[str, ...], before: list[str]) -> bool:
+    """Is this skip word, at the end, part of what was meant ('the sky was okay')?"""
+    return skip in _CAN_END_A_SENTENCE and bool(before) and before[-1] in _BEFORE_MEANT
 MAX_WORDS = 80
 MAX_HEDGE_WORDS = 6  # the longest lead-in or tail-off, in words
 TIME_LINKS = frozenset({"from", "on", "for", "of"})  # free text of these and time words is none
@@ -142,7 +155,8 @@ class Intents:
                 n = len(skip)
                 if tuple(words[i] for i in kept[:n]) == skip:
                     kept, changed = kept[n:], True
-                elif len(kept) >= n and tuple(words[i] for i in kept[-n:]) == skip:
+                elif (len(kept) >= n and tuple(words[i] for i in kept[-n:]) == skip
+                      and not _ends_a_sentence(skip, [words[i] for i in kept[:-n]])):
                     kept, changed = kept[:-n], True
         return kept
 
