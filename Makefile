@@ -36,6 +36,7 @@ bench: install-test
 
 lint: install-test
 	$(BIN)/ruff check voice_glimmers tests bench
+	$(BIN)/mypy voice_glimmers
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -295,9 +295,10 @@ def find_when(text: str, today: date, *, week_start: int = 0) -> WhenSpan | None
     normalised, origin = _normalise(tokens)
     matches = list(_PATTERN.finditer(normalised))
     specific = [m for m in matches if m.group("all") is None]
-    chosen = (specific or matches or [None])[0]
-    if chosen is None:
+    candidates = specific or matches
+    if not candidates:
         return None
+    chosen = candidates[0]
     try:
         found = _resolve(chosen, today, week_start % 7)
     except (OverflowError, ValueError):
