@@ -52,7 +52,7 @@ def test_chat_keeps_colour_codes_out_and_says_when_it_is_paused(tmp_path):
     done = run(["chat", "--now", NOW], stdin="glimmer a \x1b[31mred\x1b[0m leaf\n"
                "glimmer stop listening\nglimmer the rain\n", db=db)
     assert done.stdout.splitlines()[0] == "Saved: a red leaf."
-    assert "(paused: 'glimmer, start listening' goes on)" in done.stderr
+    assert "(paused: say 'glimmer, start listening' to go on)" in done.stderr
     listed = json.loads(run(["list", "--json", "--now", NOW], db=db).stdout)
     assert [g["text"] for g in listed] == ["a red leaf"]
 

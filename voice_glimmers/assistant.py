@@ -78,7 +78,7 @@ def cmd_chat(ctx: Context) -> int:
                 print(f"voice-glimmers: {reply.problem}", file=sys.stderr)
             if said and not reply.parts and dialogue.paused:
                 wake = dialogue.settings.wake_word or "glimmer"
-                print(f"(paused: '{wake}, start listening' goes on)", file=sys.stderr)
+                print(f"(paused: say '{wake}, start listening' to go on)", file=sys.stderr)
             _print_and_say(reply.parts, speaker)
     finally:
         if speaker is not None:

@@ -43,9 +43,12 @@ _LOGGER = logging.getLogger(__name__)
 
 _COMMANDS = frozenset({
     "list_glimmers", "count_glimmers", "reflect", "random_glimmer", "search_glimmers",
-    "help", "privacy", "pause_listening", "resume_listening", "repeat",
+    "help", "privacy", "pause_listening", "resume_listening", "repeat", "delete_last",
 })
+_MIXED = frozenset("but after again less finally still despite though although even then until "
+                   "anyway helped better calmer lighter eased passed".split())
 _RANDOM = Match(intent="random_glimmer", slots={}, score=100.0, text="")
+CRISIS_CARE_SECONDS = 300  # after a crisis answer, what is not a command is met with care
 TOO_MANY_WORDS = MAX_WORDS  # more than this is not understood as one thing to keep
 CONFIRM_BELOW = 0.6
 """Speech recognised with less confidence than this is read back before it is saved."""
@@ -154,11 +157,16 @@ class Dialogue:
         intent = match.intent if match else None
         if self.paused and intent != "resume_listening":
             return Reply()
+        recent_crisis = (self._crisis_at is not None
+                         and (now - self._crisis_at).total_seconds() < CRISIS_CARE_SECONDS)
+        if recent_crisis and intent in (None, "yes", "no", "cancel"):
+            self._pending = None
+            follow_up = f"{self._say('safety_follow_up')} {self.settings.crisis_message}"
+            return self._remember(Reply((follow_up,), intent="safety"))
         if self.language.signs.is_hard_feeling(text) and intent not in _COMMANDS - {
             "random_glimmer"
         }:
-            self._pending = None
-            return self._remember(self._hard_feeling(now))
+            return self._remember(self._hard_feeling(text, match, now, confidence))
         pending, self._pending = self._pending, None
         try:
             return self._respond(pending, text, match, now, confidence, source)
@@ -232,15 +240,14 @@ class Dialogue:
             return Reply((self._say("cancel"),), "cancel")
         if intent == "pause_listening":
             return None  # "stop listening" is never a glimmer
+        if is_thinking(text):
+            self._pending = replace(pending, asked_at=now)  # the question stays open
+            return Reply((self._say("take_your_time"),), None, expects_answer=True)
         if pending.kind == "offer_save" and intent not in ("yes", "no") and (
             intent not in _COMMANDS or match is None or match.score < 100
         ):
             pending = replace(pending, kind="capture")  # they told it straight away
         if pending.kind == "capture":
-            if is_thinking(text):
-                self._pending = replace(pending, asked_at=now)  # the question stays open
-                return Reply((self._say("take_your_time"),), "capture_glimmer",
-                             expects_answer=True)
             if intent == "capture_glimmer" and match and match.slots.get("text"):
                 said = str(match.slots["text"])
             elif intent == "no":
@@ -335,12 +342,15 @@ class Dialogue:
     def _capture(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
         said = strip_lead_in(" ".join(said.split()))
         signs = self.language.signs
+        courtesy = self._courtesy(said)
+        if courtesy:
+            return Reply((courtesy,), "capture_glimmer")
         if not said or set(plain_words(said)) <= {"glimmer", "glimmers"}:
             return self._ask("capture", now, self._say("ask_what"), "capture_glimmer")
         if signs.is_none_found(said):
             return Reply((self._say("none_found"),), "capture_glimmer")
         if signs.is_hard_feeling(said):
-            return self._hard_feeling(now)
+            return self._hard_feeling(said, None, now, confidence)
         if source == "voice" and confidence is not None and confidence < CONFIRM_BELOW:
             return self._ask("confirm_capture", now, self._say("confirm_heard", text=said),
                              "capture_glimmer", text=said, confidence=confidence)
@@ -369,37 +379,61 @@ class Dialogue:
                 return Reply((self._say("undo_done", text=as_said(restored.text)),),
                              "delete_last", restored=restored)
         last = self.store.last()
-        if last is None:
+        just_saved = self._last_reply is not None and self._last_reply.saved is not None
+        if last is None or (undo and not just_saved):
+            # "undo" takes back what was just done: a save (asked first) or a delete.
             return Reply((self._say("undo_nothing" if undo else "delete_nothing"),),
                          "delete_last")
         return self._ask("confirm_delete", now, self._say("delete_confirm", text=last.text),
                          "delete_last", glimmer=last)
 
-    def _hard_feeling(self, now: datetime) -> Reply:
-        """Not a glimmer and not kept; a glimmer from before is offered, if there is one."""
+    def _hard_feeling(self, text: str, match: Match | None, now: datetime,
+                      confidence: float | None) -> Reply:
+        """A hard feeling is not kept as a glimmer unasked. When it was offered as one and
+        holds something good too ("anxious, but the cat curled up by me"), it is kept
+        if they say so; otherwise a glimmer from before is offered, if there is one."""
+        pending, self._pending = self._pending, None
+        after_wake = after_wake_word(text, self.settings.wake_word)
+        offered = bool(after_wake) or (match is not None and match.intent == "capture_glimmer")
+        answering = pending is not None and pending.kind in ("capture", "offer_save")
+        said = ""
+        if match is not None and match.intent == "capture_glimmer":
+            said = str(match.slots.get("text") or "")
+        said = said or after_wake or (strip_answer(text) if answering else "")
+        if said and set(plain_words(said)) & _MIXED:
+            return self._ask("confirm_capture", now, self._say("hard_mixed"), "capture_glimmer",
+                             text=strip_lead_in(said), confidence=confidence)
+        heard = "" if offered or answering else "_heard"
         if self.store.last() is None:
-            return Reply((self._say("hard_feeling_first"),), "capture_glimmer")
-        return self._ask("offer_glimmer", now, self._say("hard_feeling"), "random_glimmer")
+            return Reply((self._say("hard_feeling_first" + heard),), "capture_glimmer")
+        return self._ask("offer_glimmer", now, self._say("hard_feeling" + heard),
+                         "random_glimmer")
 
     def _unmatched(self, text: str, now: datetime) -> str:
         """Words that are none of the intents: courtesy, talk after a crisis answer, or else."""
         words = " ".join(plain_words(text))
-        if self._crisis_at is not None and (now - self._crisis_at).total_seconds() < 300:
-            return self._say("safety_follow_up")
         if len(words.split()) > TOO_MANY_WORDS and after_wake_word(text, self.settings.wake_word):
             return self._say("too_long")
-        if words in ("thank you", "thanks", "thank you glimmer", "thanks glimmer"):
+        return self._courtesy(text) or self._say("not_understood")
+
+    def _courtesy(self, text: str) -> str | None:
+        """'thank you', 'goodnight' (with or without the wake word): a kind word back."""
+        wake = set(plain_words(self.settings.wake_word or "glimmer")) | {"glimmer"}
+        words = " ".join(w for w in plain_words(text) if w not in wake)
+        if words in ("thank you", "thanks", "thanks a lot", "thank you so much", "cheers"):
             return self._say("thanks")
-        if words in ("goodnight", "good night", "night night", "goodnight glimmer"):
+        if words in ("goodnight", "good night", "night night", "night"):
             return self._say("goodnight")
-        return self._say("not_understood")
+        return None
 
     def _examples(self) -> str:
         intents = self.language.intents
         examples = []
         for name in ("capture_glimmer", "list_glimmers", "random_glimmer", "reflect"):
             examples.extend(intents.examples(name, 1))
-        quoted = [f"'{e}'" for e in examples]
+        wake = self.settings.wake_word or "glimmer"
+        quoted = [f"'{wake}{e[len('glimmer'):]}'" if e.lower().startswith("glimmer") else f"'{e}'"
+                  for e in examples]
         if len(quoted) > 1:
             quoted[-1] = "or " + quoted[-1]
         return ", ".join(quoted)

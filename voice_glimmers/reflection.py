@@ -149,7 +149,7 @@ def read_some(
     if rest:
         n = len(rest)
         parts.append(phrases.reply("readback_more", are="is" if n == 1 else "are",
-                                   count=number_word(n)))
+                                   count=number_word(n), them="it" if n == 1 else "them"))
     return parts, rest
 
 
@@ -229,7 +229,7 @@ def memories(store: GlimmerStore, today: date) -> list[Memory]:
 def _prompt_for(glimmer: Glimmer, phrases: Phrases, turn: int, used: set[str]) -> str:
     """A prompt that meets the glimmer through a sense it touched, else the next gentle
     one; none is said twice in one reflection while others are left."""
-    for tag in glimmer.tags:
+    for tag in sorted(glimmer.tags, key=lambda t: t != "people"):  # connection first
         prompt = phrases.sense_prompts.get(tag)
         if prompt and prompt not in used:
             used.add(prompt)

@@ -6,9 +6,10 @@ message instead. The phrase lists are data, in intents/<lang>/safety.yaml.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Union
 
 from voice_glimmers.errors import IntentFileError
 from voice_glimmers.tags import plain_words
@@ -16,11 +17,26 @@ from voice_glimmers.tags import plain_words
 KINDS = ("crisis", "hard_feelings", "none_found", "no_answer")
 
 
-def _phrases(data: dict, kind: str, name: str) -> tuple[str, ...]:
+Sign = Union[str, "re.Pattern[str]"]
+
+
+def _phrases(data: dict, kind: str, name: str) -> tuple[Sign, ...]:
+    """A list's phrases; an entry starting 're:' is a regular expression over the words
+    (lower case, contractions folded as in _SAME), for the many ways one thing is said."""
     phrases = data.get(kind)
     if not isinstance(phrases, list) or not phrases:
         raise IntentFileError(f"{name}: needs a '{kind}:' list of phrases")
-    return tuple(_said(str(p)).strip() for p in phrases)
+    signs: list[Sign] = []
+    for phrase in phrases:
+        text = str(phrase)
+        if text.startswith("re:"):
+            try:
+                signs.append(re.compile(rf"(?<!\S){text[3:].strip()}(?!\S)"))
+            except re.error as err:
+                raise IntentFileError(f"{name}: {kind}: bad pattern {text!r} ({err})") from None
+        else:
+            signs.append(_said(text).strip())
+    return tuple(signs)
 
 
 _SAME = (  # said in full or contracted, heard the same: the lists use the contracted form
@@ -41,19 +57,22 @@ def _said(text: str) -> str:
     return joined
 
 
-def _holds(text: str, phrases: tuple[str, ...]) -> bool:
+def _holds(text: str, signs: tuple[Sign, ...]) -> bool:
     joined = _said(text)
-    return any(f" {phrase} " in joined for phrase in phrases)
+    return any(
+        f" {sign} " in joined if isinstance(sign, str) else sign.search(joined) is not None
+        for sign in signs
+    )
 
 
 @dataclass(frozen=True)
 class Signs:
     """Phrase lists that say what some words are, when they are not a glimmer."""
 
-    crisis: tuple[str, ...]
-    hard_feelings: tuple[str, ...]
-    none_found: tuple[str, ...]
-    no_answer: tuple[str, ...]
+    crisis: tuple[Sign, ...]
+    hard_feelings: tuple[Sign, ...]
+    none_found: tuple[Sign, ...]
+    no_answer: tuple[Sign, ...]
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "safety.yaml") -> Signs:

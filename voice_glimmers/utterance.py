@@ -19,6 +19,8 @@ _ANSWER_OPENERS = (("it", "was"), ("its",), ("it", "is"), ("there", "was"))
 def after_wake_word(text: str, wake_word: str | None) -> str:
     """The words after a leading wake word ('glimmer, what were...' -> 'what were...')."""
     words = plain_words(text)
+    if words[:1] and words[0] in ("hey", "hi", "ok", "okay", "oh", "um", "uh"):
+        words = words[1:]  # "hey glimmer, ..."
     for wake in {wake_word or "glimmer", "glimmer"}:
         wake_words = plain_words(wake)
         for form in (wake_words, wake_words[:-1] + [wake_words[-1] + "s"]):
@@ -42,10 +44,18 @@ def understand_said(
             command.intent != "capture_glimmer" or not command.slots.get("text")
         ):
             return command
-        if match is None and wake_word and " ".join(plain_words(wake_word)) != "glimmer":
+        if match is None and _is_other_wake_word(wake_word):
             # Another wake word works as "glimmer" does: "sunshine, the moon" is a glimmer.
             return understand("glimmer " + rest, intents, today=today, week_start=week_start)
+    if match is None and _is_other_wake_word(wake_word) and wake_word:
+        heard = [w for w in plain_words(text) if w not in ("hey", "hi", "ok", "okay", "oh")]
+        if heard == plain_words(wake_word):  # the wake word alone: "What was it?"
+            return understand("glimmer", intents, today=today, week_start=week_start)
     return match
+
+
+def _is_other_wake_word(wake_word: str | None) -> bool:
+    return bool(wake_word) and " ".join(plain_words(wake_word or "")) != "glimmer"
 
 
 def says_undo(text: str) -> bool:
