@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from voice_glimmers.datafile import read_data_file, read_yaml
 from voice_glimmers.errors import IntentFileError
 
 REFLECTION_KEYS = (
@@ -33,12 +34,7 @@ class Phrases:
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "replies.yaml") -> Phrases:
-        import yaml
-
-        try:
-            data = yaml.safe_load(stream)
-        except yaml.YAMLError as err:
-            raise IntentFileError(f"{name}: not valid YAML ({err})") from None
+        data = read_yaml(stream, name)
         if not isinstance(data, dict) or not isinstance(data.get("replies"), dict):
             raise IntentFileError(f"{name}: needs a 'replies:' mapping")
         replies = {k: _variants(v, f"{name}: replies.{k}") for k, v in data["replies"].items()}
@@ -60,12 +56,7 @@ class Phrases:
 
     @classmethod
     def from_dir(cls, folder: Path) -> Phrases:
-        path = folder / "replies.yaml"
-        try:
-            with path.open(encoding="utf-8") as stream:
-                return cls.from_yaml(stream, name=str(path))
-        except OSError as err:
-            raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None
+        return read_data_file(folder, "replies.yaml", cls.from_yaml)
 
     wake: str = "glimmer"  # {wake} in any text: the word that wakes the assistant
 

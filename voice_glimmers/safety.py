@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Union
 
+from voice_glimmers.datafile import read_data_file, read_yaml
 from voice_glimmers.errors import IntentFileError
 from voice_glimmers.tags import plain_words
 
@@ -76,24 +77,14 @@ class Signs:
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "safety.yaml") -> Signs:
-        import yaml
-
-        try:
-            data = yaml.safe_load(stream)
-        except yaml.YAMLError as err:
-            raise IntentFileError(f"{name}: not valid YAML ({err})") from None
+        data = read_yaml(stream, name)
         if not isinstance(data, dict):
             raise IntentFileError(f"{name}: needs the lists {', '.join(KINDS)}")
         return cls(*(_phrases(data, kind, name) for kind in KINDS))
 
     @classmethod
     def from_dir(cls, folder: Path) -> Signs:
-        path = folder / "safety.yaml"
-        try:
-            with path.open(encoding="utf-8") as stream:
-                return cls.from_yaml(stream, name=str(path))
-        except OSError as err:
-            raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None
+        return read_data_file(folder, "safety.yaml", cls.from_yaml)
 
     def is_crisis(self, text: str) -> bool:
         """Someone may be in danger right now."""

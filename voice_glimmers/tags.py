@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from voice_glimmers.datafile import read_data_file, read_yaml
 from voice_glimmers.errors import IntentFileError
 
 _NOT_WORD = re.compile(r"[^\w\s]+")
@@ -37,12 +38,7 @@ class TagVocabulary:
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "tags.yaml") -> TagVocabulary:
-        import yaml
-
-        try:
-            data = yaml.safe_load(stream)
-        except yaml.YAMLError as err:
-            raise IntentFileError(f"{name}: not valid YAML ({err})") from None
+        data = read_yaml(stream, name)
         tags = data.get("tags") if isinstance(data, dict) else None
         if not isinstance(tags, dict):
             raise IntentFileError(f"{name}: needs a 'tags:' mapping of tag to word list")
@@ -58,12 +54,7 @@ class TagVocabulary:
 
     @classmethod
     def from_dir(cls, folder: Path) -> TagVocabulary:
-        path = folder / "tags.yaml"
-        try:
-            with path.open(encoding="utf-8") as stream:
-                return cls.from_yaml(stream, name=str(path))
-        except OSError as err:
-            raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None
+        return read_data_file(folder, "tags.yaml", cls.from_yaml)
 
 
 def tag_text(text: str, vocabulary: TagVocabulary) -> tuple[str, ...]:
