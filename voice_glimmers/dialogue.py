@@ -47,12 +47,10 @@ _COMMANDS = frozenset({
 })
 _MIXED = frozenset("but after again less finally still despite though although even then until "
                    "anyway helped better calmer lighter eased passed".split())
-_RANDOM = Match(intent="random_glimmer", slots={}, score=100.0, text="")
 CRISIS_CARE_SECONDS = 300  # after a crisis answer, what is not a command is met with care
 TOO_MANY_WORDS = MAX_WORDS  # more than this is not understood as one thing to keep
 CONFIRM_BELOW = 0.6
 """Speech recognised with less confidence than this is read back before it is saved."""
-
 
 
 @dataclass(frozen=True)
@@ -285,7 +283,7 @@ class Dialogue:
         if pending.kind == "evening":
             return self.reflect(now)
         if pending.kind == "offer_glimmer":
-            return self._act(_RANDOM, "", now, None, source)
+            return self._act(Match("random_glimmer", {}, 100.0, ""), "", now, None, source)
         return self._ask("capture", now, self._say("ask_what"), "capture_glimmer")
 
     def _act(
