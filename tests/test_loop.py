@@ -250,3 +250,16 @@ def test_a_speaker_that_fails_is_reported_and_listening_goes_on(language):
     assert [g.text for g in store.all()] == ["the smell of rain", "warm socks"]
     log = [json.loads(line) for line in events.getvalue().splitlines()]
     assert [e["type"] for e in log].count("problem") == 2
+
+
+def test_danger_said_to_it_while_it_speaks_stops_it_and_is_answered(language):
+    store = GlimmerStore.in_memory()
+    for i in range(4):
+        store.add(f"a long and lovely glimmer number {i} with the sun on the hills",
+                  at=datetime.fromisoformat(f"2026-11-27T1{i}:00:00+00:00"))
+    _, speaker, _, _ = run_script(language, [
+        (2, "glimmer lets reflect"),
+        (8, "glimmer i want to die"),
+    ], store=store)
+    assert speaker.stops == 1
+    assert "reach out to someone now" in speaker.said[-1]

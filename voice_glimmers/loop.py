@@ -155,8 +155,13 @@ class Loop:
                   "end": round(w.end, 3)} for w in heard.words]
         self.events.emit("final", text=heard.text, confidence=round(heard.confidence, 3),
                          start=round(heard.start, 3), end=round(heard.end, 3), words=words)
+        crisis = self.dialogue.language.signs.is_crisis(heard.text)
         if self.half_duplex and (self.speaker.is_speaking() or self._while_speaking(heard)):
-            if is_barge_in(heard.text) and "stop" not in self._speaking_words:
+            if crisis and self._named_us(heard.text):
+                # Never our own words (they are never saved or said): stop and answer.
+                self.speaker.stop()
+                self._say(self.dialogue.respond(heard.text, now, source="voice"), now)
+            elif is_barge_in(heard.text) and "stop" not in self._speaking_words:
                 self.speaker.stop()
                 self.dialogue.respond("stop", now)
                 self.events.emit("barge_in")
@@ -166,8 +171,7 @@ class Loop:
             return
         match = self.dialogue.understand(heard.text, now)
         # Words of danger are always answered when they are meant for us, even while paused
-        # (if they name us) or when they match no command.
-        crisis = self.dialogue.language.signs.is_crisis(heard.text)
+        # or speaking (if they name us) or when they match no command.
         if self.dialogue.paused:
             resume = match is not None and match.intent == "resume_listening"
             if not resume and not (crisis and self._named_us(heard.text)):
