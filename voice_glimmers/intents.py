@@ -340,6 +340,19 @@ def _fuzzy(intents: Intents, words: list[str]) -> tuple[str, Span | None, float]
     return intent, span, score
 
 
+_PLACE_WORDS = frozenset({"at", "in", "on"})
+
+
+def _said_straight_after_wake_word(words: list[str], first: int, intents: Intents) -> bool:
+    """'glimmer, at lunch a stranger smiled': a place word right after the wake word opens
+    a glimmer; after other words it is the light seen somewhere ('a glimmer in her eye')."""
+    if words[first] not in _PLACE_WORDS:
+        return False
+    before = [w for w in words[:first] if w not in intents.hesitations]
+    return len(before) == 1 and intents.misheard.get(before[0], before[0]) in ("glimmer",
+                                                                              "glimmers")
+
+
 def _outside(size: int, span: WhenSpan | None) -> list[int]:
     return [i for i in range(size) if span is None or not span.start <= i < span.end]
 
@@ -370,7 +383,8 @@ def _slots(
         timed = {i for i in free if when is not None and when.start <= i < when.end}
         if when is not None and free and all(i in timed or words[i] in TIME_LINKS for i in free):
             return None  # "glimmers from last week": time words are not a glimmer
-        if name == "text" and free and words[free[0]] in intents.not_glimmer_starts:
+        if (name == "text" and free and words[free[0]] in intents.not_glimmer_starts
+                and not _said_straight_after_wake_word(words, free[0], intents)):
             return None  # "what is a glimmer", "a glimmer of hope": not a glimmer to save
         if name == "query" and free and words[free[0]] in intents.not_query_starts:
             return None  # "was there a glimmer of recognition": not a search
