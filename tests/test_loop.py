@@ -29,6 +29,15 @@ def language():
     return Language.from_dir(intents_dir() / "en")
 
 
+def long_day(count):
+    """A store holding `count` long glimmers today: reading them back takes a while."""
+    store = GlimmerStore.in_memory()
+    for i in range(count):
+        store.add(f"a long and lovely glimmer number {i} with the sun on the hills",
+                  at=datetime.fromisoformat(f"2026-11-27T1{i}:00:00+00:00"))
+    return store
+
+
 def run_script(language, script, *, seconds=None, start="2026-11-27T15:00:00+00:00",
                wake="glimmer", reflection_time=None, store=None, half_duplex=True):
     clock = AudioClock(datetime.fromisoformat(start))
@@ -132,10 +141,7 @@ def test_no_evening_offer_before_the_time(language):
 
 
 def test_it_does_not_hear_itself_and_stop_barges_in(language):
-    store = GlimmerStore.in_memory()
-    for i in range(4):
-        store.add(f"a long and lovely glimmer number {i} with the sun on the hills",
-                  at=datetime.fromisoformat(f"2026-11-27T1{i}:00:00+00:00"))
+    store = long_day(4)
     _, speaker, log, transcriber = run_script(language, [
         (2, "glimmer lets reflect"),
         (6, "glimmer the smell of rain"),   # heard while it speaks: its own voice or not, dropped
@@ -201,10 +207,7 @@ def test_while_paused_only_danger_that_names_us_is_answered(language):
 
 
 def test_a_question_at_the_end_of_a_long_reply_waits_from_when_it_was_spoken(language):
-    store = GlimmerStore.in_memory()
-    for i in range(5):
-        store.add(f"a long and lovely glimmer number {i} with the sun on the hills",
-                  at=datetime.fromisoformat(f"2026-11-27T1{i}:00:00+00:00"))
+    store = long_day(5)
     _, speaker, _, _ = run_script(language, [(2, "glimmer lets reflect"), (50, "yes")],
                                   store=store)
     spoken_for = 0.06 * sum(len(s) for s in speaker.said[:-1])
@@ -253,10 +256,7 @@ def test_a_speaker_that_fails_is_reported_and_listening_goes_on(language):
 
 
 def test_danger_said_to_it_while_it_speaks_stops_it_and_is_answered(language):
-    store = GlimmerStore.in_memory()
-    for i in range(4):
-        store.add(f"a long and lovely glimmer number {i} with the sun on the hills",
-                  at=datetime.fromisoformat(f"2026-11-27T1{i}:00:00+00:00"))
+    store = long_day(4)
     _, speaker, _, _ = run_script(language, [
         (2, "glimmer lets reflect"),
         (8, "glimmer i want to die"),

@@ -36,6 +36,7 @@ from voice_glimmers.utterance import (
     strip_answer,
     strip_lead_in,
     understand_said,
+    wake_forms,
 )
 from voice_glimmers.when import DateRange
 
@@ -416,7 +417,8 @@ class Dialogue:
 
     def _courtesy(self, text: str) -> str | None:
         """'thank you', 'goodnight' (with or without the wake word): a kind word back."""
-        wake = set(plain_words(self.settings.wake_word or "glimmer")) | {"glimmer"}
+        forms = wake_forms(self.settings.wake_word or "glimmer") | wake_forms("glimmer")
+        wake = {word for form in forms for word in form.split()}
         words = " ".join(w for w in plain_words(text) if w not in wake)
         if words in ("thank you", "thanks", "thanks a lot", "thank you so much", "cheers"):
             return self._say("thanks")

@@ -12,14 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from voice_glimmers.tags import plain_words
+from voice_glimmers.utterance import wake_forms
 
 _BARGE_IN_WORDS = frozenset({"stop", "glimmer", "glimmers", "please", "okay", "ok", "now", "quiet"})
-
-
-def wake_forms(wake_word: str) -> frozenset[str]:
-    """The ways speech recognition writes the wake word: 'glimmer', 'glimmers', 'glimmer's'."""
-    word = " ".join(plain_words(wake_word))
-    return frozenset({word, word + "s", word + "es"})
 
 
 def is_barge_in(text: str) -> bool:

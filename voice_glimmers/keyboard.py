@@ -99,17 +99,23 @@ def moment_at(
     return moment
 
 
+def write_file(path: Path, text: str) -> Path:
+    """Write `text` to `path` all at once (created private, 0600); returns the full path."""
+    path = path.expanduser().absolute()
+    try:
+        os.close(write_atomically(path, text.encode("utf-8")))
+    except OSError as err:
+        raise GlimmersError(f"Cannot write {path}: {describe_os_error(err)}") from None
+    return path
+
+
 def write_output(text: str, path: Path | None) -> None:
     """To stdout, or to `path` atomically (created private, 0600)."""
     if path is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = path.expanduser().absolute()
-    try:
-        os.close(write_atomically(target, text.encode("utf-8")))
-    except OSError as err:
-        raise GlimmersError(f"Could not write {path}: {describe_os_error(err)}") from None
+    write_file(path, text)
 
 
 def read_input(path: Path) -> str:
@@ -275,18 +281,6 @@ def _look_back(ctx: Context):  # -> (glimmers, start, end, today)
     return glimmers, start, end, today
 
 
-def _write_file(path: Path, text: str) -> Path:
-    """Write `text` to `path` all at once (created private, 0600); returns the full path."""
-    from voice_glimmers.storage import describe_os_error, write_atomically
-
-    path = path.expanduser().absolute()
-    try:
-        os.close(write_atomically(path, text.encode("utf-8")))
-    except OSError as err:
-        raise GlimmersError(f"Cannot write {path}: {describe_os_error(err)}") from None
-    return path
-
-
 def _export_therapy(ctx: Context) -> int:
     """The therapy summary: Markdown of the chosen days (default: the last 12 weeks)."""
     from voice_glimmers.summary import therapy_markdown
@@ -296,7 +290,7 @@ def _export_therapy(ctx: Context) -> int:
     if ctx.args.output is None:
         sys.stdout.write(text)
         return 0
-    path = _write_file(ctx.args.output, text)
+    path = write_file(ctx.args.output, text)
     print(f"Your therapy summary is at {path}")
     return 0
 
@@ -307,7 +301,7 @@ def cmd_garden(ctx: Context) -> int:
 
     glimmers, start, end, today = _look_back(ctx)
     page = render_garden(glimmers, start, end, today=today, week_start=ctx.settings.week_start)
-    path = _write_file(ctx.args.output or Path(DEFAULT_FILENAME), page)
+    path = write_file(ctx.args.output or Path(DEFAULT_FILENAME), page)
     print(f"Your glimmer garden is at {path}")
     if ctx.args.open:
         import webbrowser

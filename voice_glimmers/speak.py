@@ -213,7 +213,20 @@ class Pyttsx3Speaker(_Closing):
         spoken(played.seconds, played.interrupted)
 
 
-class WavSpeaker(_Closing):
+class _AtOnce(_Closing):
+    """A speaker that is done with each reply inside say(): nothing to stop or wait for."""
+
+    def stop(self) -> None:
+        """Nothing is ever waiting: each reply is written or printed as it is said."""
+
+    def is_speaking(self) -> bool:
+        return False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+
+class WavSpeaker(_AtOnce):
     """Writes every reply, with a short silence between, to one WAV file on close()."""
 
     def __init__(
@@ -246,15 +259,6 @@ class WavSpeaker(_Closing):
         self._events.emit("spoken", text, seconds=round(speech.seconds, 3), interrupted=False,
                           synth_ms=round(synth_ms, 1))
 
-    def stop(self) -> None:
-        """Nothing is ever waiting: each reply is written as it is said."""
-
-    def is_speaking(self) -> bool:
-        return False
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return True
-
     def close(self) -> None:
         """Write the WAV all at once (private, like every file voice-glimmers writes):
         a temporary file beside it, synced, then renamed into place."""
@@ -278,7 +282,7 @@ class WavSpeaker(_Closing):
             ) from None
 
 
-class PrintSpeaker(_Closing):
+class PrintSpeaker(_AtOnce):
     """Prints each reply as a line (for --no-speak)."""
 
     def __init__(self, stream: TextIO | None = None, *, on_event: EventSink | None = None):
@@ -290,15 +294,6 @@ class PrintSpeaker(_Closing):
             self._events.emit("speaking", text)
             print(text, file=self._stream, flush=True)
             self._events.emit("spoken", text, seconds=0.0, interrupted=False, synth_ms=0.0)
-
-    def stop(self) -> None:
-        """Printed lines cannot be taken back."""
-
-    def is_speaking(self) -> bool:
-        return False
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return True
 
     def close(self) -> None:
         self._stream.flush()

@@ -16,16 +16,22 @@ _ANSWER_FILLERS = ("um", "uh", "er", "erm", "hmm", "hm", "mm", "so", "well", "ok
 _ANSWER_OPENERS = (("it", "was"), ("its",), ("it", "is"), ("there", "was"))
 
 
+def wake_forms(wake_word: str) -> frozenset[str]:
+    """The ways speech recognition writes the wake word: 'glimmer', 'glimmers', 'glimmer's'."""
+    word = " ".join(plain_words(wake_word))
+    return frozenset({word, word + "s", word + "es"})
+
+
 def after_wake_word(text: str, wake_word: str | None) -> str:
     """The words after a leading wake word ('glimmer, what were...' -> 'what were...')."""
     words = plain_words(text)
     if words[:1] and words[0] in ("hey", "hi", "ok", "okay", "oh", "um", "uh"):
         words = words[1:]  # "hey glimmer, ..."
     for wake in {wake_word or "glimmer", "glimmer"}:
-        wake_words = plain_words(wake)
-        for form in (wake_words, wake_words[:-1] + [wake_words[-1] + "s"]):
-            if words[: len(form)] == form and len(words) > len(form):
-                return " ".join(words[len(form):])
+        for form in wake_forms(wake):
+            size = len(form.split())
+            if " ".join(words[:size]) == form and len(words) > size:
+                return " ".join(words[size:])
     return ""
 
 
