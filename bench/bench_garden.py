@@ -27,9 +27,9 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from voice_glimmers.garden import render_garden
-from voice_glimmers.store import Glimmer
-from voice_glimmers.summary import therapy_markdown
+from voice_glimmers.store.glimmer_store import Glimmer
+from voice_glimmers.views.garden import render_garden
+from voice_glimmers.views.summary import therapy_markdown
 
 TODAY = date(2026, 11, 27)
 TARGET_SECONDS = 2.0

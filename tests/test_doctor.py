@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from voice_glimmers.clock import system_clock
-from voice_glimmers.config import Settings
-from voice_glimmers.doctor import check_database
-from voice_glimmers.store import GlimmerStore
+from voice_glimmers.app.doctor import check_database
+from voice_glimmers.app.settings import Settings
+from voice_glimmers.core.clock import system_clock
+from voice_glimmers.store.glimmer_store import GlimmerStore
 
 
 def doctor(env, *args):

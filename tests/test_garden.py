@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voice_glimmers.garden import render_garden
-from voice_glimmers.store import Glimmer
+from voice_glimmers.store.glimmer_store import Glimmer
+from voice_glimmers.views.garden import render_garden
 
 UTC = timezone.utc
 TODAY = date(2026, 11, 27)

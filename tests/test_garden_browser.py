@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from voice_glimmers.garden import render_garden
-from voice_glimmers.store import Glimmer
+from voice_glimmers.store.glimmer_store import Glimmer
+from voice_glimmers.views.garden import render_garden
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from voice_glimmers.cli import main
-from voice_glimmers.store import GlimmerStore
+from voice_glimmers.app.cli import main
+from voice_glimmers.store.glimmer_store import GlimmerStore
 
 NOW = "2026-11-27T20:30:00+00:00"
 UTC = timezone.utc

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voice_glimmers.errors import IntentFileError
-from voice_glimmers.intents import Intents, Match, understand
-from voice_glimmers.when import DateRange
+from voice_glimmers.core.errors import IntentFileError
+from voice_glimmers.understand.matcher import Intents, Match, understand
+from voice_glimmers.understand.when import DateRange
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGLISH = ROOT / "intents" / "en"
@@ -176,7 +176,8 @@ def test_missing_folder_and_unreadable_file(tmp_path):
 
 def test_malformed_file_through_the_cli(tmp_path, monkeypatch, capsys):
     """A broken intent file is one line on stderr and exit 1, never a traceback."""
-    from voice_glimmers import cli, config
+    from voice_glimmers.app import cli
+    from voice_glimmers.app import settings as config
 
     shutil.copytree(ENGLISH / "sentences", tmp_path / "intents" / "en" / "sentences")
     (tmp_path / "intents" / "en" / "sentences" / "help.yaml").write_text(

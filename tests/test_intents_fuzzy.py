@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from voice_glimmers.intents import FUZZY_THRESHOLD, Intents, understand
-from voice_glimmers.phrase_table import word_score
+from voice_glimmers.understand.matcher import FUZZY_THRESHOLD, Intents, understand
+from voice_glimmers.understand.phrase_table import word_score
 
 FRIDAY = date(2026, 11, 27)
 

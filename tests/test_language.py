@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from voice_glimmers.config import intents_dir
-from voice_glimmers.errors import IntentFileError
-from voice_glimmers.language import Language
+from voice_glimmers.app.settings import intents_dir
+from voice_glimmers.core.errors import IntentFileError
+from voice_glimmers.language.bundle import Language
 
 
 @pytest.fixture

@@ -15,13 +15,13 @@ from datetime import datetime, time
 import pytest
 from fakes import AudioClock, ScriptedTranscriber, SilenceSource, TimedSpeaker
 
-from voice_glimmers.config import Settings, intents_dir
-from voice_glimmers.dialogue import Dialogue
-from voice_glimmers.events import Display, EventLog
-from voice_glimmers.gate import Gate, is_barge_in
-from voice_glimmers.language import Language
-from voice_glimmers.loop import Loop
-from voice_glimmers.store import GlimmerStore
+from voice_glimmers.app.settings import Settings, intents_dir
+from voice_glimmers.dialogue.conversation import Dialogue
+from voice_glimmers.language.bundle import Language
+from voice_glimmers.listen.events import Display, EventLog
+from voice_glimmers.listen.gate import Gate, is_barge_in
+from voice_glimmers.listen.loop import Loop
+from voice_glimmers.store.glimmer_store import GlimmerStore
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +234,7 @@ class FailingSpeaker(TimedSpeaker):
     """A speaker whose sound device has gone away."""
 
     def say(self, text: str) -> None:
-        from voice_glimmers.errors import SpeechOutputError
+        from voice_glimmers.core.errors import SpeechOutputError
 
         self.said.append(text)
         raise SpeechOutputError("The speaker 'pulse' has gone away")

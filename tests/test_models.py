@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from voice_glimmers import cli, config
-from voice_glimmers.config import Settings
-from voice_glimmers.errors import ModelDownloadError, ModelNotFound
-from voice_glimmers.models import (
+from voice_glimmers.app import cli
+from voice_glimmers.app import settings as config
+from voice_glimmers.app.settings import Settings
+from voice_glimmers.core.errors import ModelDownloadError, ModelNotFound
+from voice_glimmers.voice.models import (
     DEFAULT_MODEL,
     download_model,
     find_models,
@@ -262,7 +263,7 @@ def test_a_wrong_explicit_model_is_an_error_not_a_silent_fallback(tmp_path):
 
 def test_no_model_anywhere_says_how_to_get_one(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "project_dir", lambda: tmp_path / "project")
-    monkeypatch.setattr("voice_glimmers.models.package_models", lambda: [])
+    monkeypatch.setattr("voice_glimmers.voice.models.package_models", lambda: [])
     with pytest.raises(ModelNotFound) as caught:
         resolve_model(None, Settings(), {"HOME": str(tmp_path)})
     message = str(caught.value)

@@ -17,8 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_glimmers.errors import SpeechOutputError
-from voice_glimmers.speak import GAP_SECONDS, PrintSpeaker, Speech, Voice, WavSpeaker, synthesize
+from voice_glimmers.core.errors import SpeechOutputError
+from voice_glimmers.voice.speakers import (
+    GAP_SECONDS,
+    PrintSpeaker,
+    Speech,
+    Voice,
+    WavSpeaker,
+    synthesize,
+)
 
 SHORT = "Saved: the smell of rain."
 LONG = (
@@ -204,7 +211,7 @@ def test_stdout_stays_clean_while_synthesising(tmp_path):
     script = textwrap.dedent(
         f"""
         import sys
-        from voice_glimmers.speak import WavSpeaker, synthesize
+        from voice_glimmers.voice.speakers import WavSpeaker, synthesize
         for _ in range(3):
             assert synthesize({SHORT!r}).seconds > 0.5
         with WavSpeaker(sys.argv[1]) as speaker:
@@ -234,8 +241,8 @@ def test_no_sound_server_is_one_line_not_a_traceback(tmp_path):
     script = textwrap.dedent(
         """
         import sys
-        from voice_glimmers.errors import SpeechOutputError
-        from voice_glimmers.speak import Pyttsx3Speaker
+        from voice_glimmers.core.errors import SpeechOutputError
+        from voice_glimmers.voice.speakers import Pyttsx3Speaker
         try:
             Pyttsx3Speaker()
         except SpeechOutputError as err:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_glimmers.speak import synthesize
+from voice_glimmers.voice.speakers import synthesize
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +33,8 @@ RATE = 22050
 CHILD = textwrap.dedent(
     """
     import json, subprocess, sys, time
-    from voice_glimmers.errors import SpeechOutputError
-    from voice_glimmers.speak import Pyttsx3Speaker
+    from voice_glimmers.core.errors import SpeechOutputError
+    from voice_glimmers.voice.speakers import Pyttsx3Speaker
 
     mode, texts, after = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
     out = []

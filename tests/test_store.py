@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from voice_glimmers.errors import InvalidText, NotFound
-from voice_glimmers.store import Glimmer, GlimmerStore
+from voice_glimmers.core.errors import InvalidText, NotFound
+from voice_glimmers.store.glimmer_store import Glimmer, GlimmerStore
 
 UTC = timezone.utc
 

@@ -12,8 +12,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from voice_glimmers.storage import parse_database
-from voice_glimmers.store import Glimmer, GlimmerStore
+from voice_glimmers.store.dbfile import parse_database
+from voice_glimmers.store.glimmer_store import Glimmer, GlimmerStore
 
 UTC = timezone.utc
 
@@ -21,7 +21,7 @@ UTC = timezone.utc
 ADDER = """
 import sys
 from datetime import datetime, timezone
-from voice_glimmers.store import GlimmerStore
+from voice_glimmers.store.glimmer_store import GlimmerStore
 
 db, label, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 store = GlimmerStore.open(db)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from voice_glimmers.clock import PinnedClock
-from voice_glimmers.errors import StoreCorrupt, StoreError, StoreTooNew
-from voice_glimmers.storage import AtomicJSONStorage, backups_of
-from voice_glimmers.store import GlimmerStore
+from voice_glimmers.core.clock import PinnedClock
+from voice_glimmers.core.errors import StoreCorrupt, StoreError, StoreTooNew
+from voice_glimmers.store.dbfile import AtomicJSONStorage, backups_of
+from voice_glimmers.store.glimmer_store import GlimmerStore
 
 UTC = timezone.utc
 EVENING = datetime(2026, 11, 27, 20, 30, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from voice_glimmers.errors import GlimmersError
-from voice_glimmers.formats import read_glimmers, to_csv, to_json, to_listing, to_markdown
-from voice_glimmers.store import Glimmer, GlimmerStore
+from voice_glimmers.core.errors import GlimmersError
+from voice_glimmers.store.glimmer_store import Glimmer, GlimmerStore
+from voice_glimmers.views.formats import read_glimmers, to_csv, to_json, to_listing, to_markdown
 
 UTC = timezone.utc
 

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from voice_glimmers.store import Glimmer
-from voice_glimmers.summary import (
+from voice_glimmers.store.glimmer_store import Glimmer
+from voice_glimmers.views.summary import (
     look_back_range,
     narrow_range,
     summarise,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from voice_glimmers.audio import WavSource
-from voice_glimmers.config import Settings
-from voice_glimmers.errors import ModelNotFound
-from voice_glimmers.models import package_models
-from voice_glimmers.transcribe import Partial, Utterance, VoskTranscriber
+from voice_glimmers.app.settings import Settings
+from voice_glimmers.core.errors import ModelNotFound
+from voice_glimmers.voice.audio import WavSource
+from voice_glimmers.voice.models import package_models
+from voice_glimmers.voice.transcriber import Partial, Utterance, VoskTranscriber
 
 pytestmark = pytest.mark.slow
 

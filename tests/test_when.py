@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voice_glimmers.clock import glimmer_day, parse_moment
-from voice_glimmers.errors import GlimmersError
-from voice_glimmers.when import DateRange, number_words, resolve_when
+from voice_glimmers.core.clock import glimmer_day, parse_moment
+from voice_glimmers.core.errors import GlimmersError
+from voice_glimmers.understand.when import DateRange, number_words, resolve_when
 
 FRIDAY = date(2026, 11, 27)
 

@@ -1,3 +1,3 @@
-from voice_glimmers.cli import main
+from voice_glimmers.app.cli import main
 
 raise SystemExit(main())

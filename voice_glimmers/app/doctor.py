@@ -1,0 +1,129 @@
+"""`voice-glimmers doctor`: check each part a person needs, and say how to fix what is wrong."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from voice_glimmers.app.settings import Settings, intents_dir
+from voice_glimmers.core.clock import Clock, system_clock
+from voice_glimmers.core.errors import GlimmersError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Finding:
+    part: str
+    ok: bool
+    message: str
+
+
+def _check(part: str, probe: Callable[[], str]) -> Finding:
+    try:
+        return Finding(part, True, probe())
+    except GlimmersError as err:
+        return Finding(part, False, str(err))
+    except Exception as err:  # a check must never crash the doctor
+        _LOGGER.debug("%s check failed", part, exc_info=True)
+        return Finding(part, False, f"{type(err).__name__}: {err}")
+
+
+def check_database(settings: Settings, clock: Clock) -> str:
+    from voice_glimmers.store.glimmer_store import GlimmerStore
+
+    path = settings.db_path
+    if not path.exists():
+        return f"no glimmers yet; they will be kept in {path}"
+    # A set-aside file is named by the system clock, never a pinned --now (as for every command).
+    store = GlimmerStore.open(path, day_start_hour=settings.day_start_hour, clock=system_clock)
+    try:
+        count = len(store.all())
+        notes = " ".join(store.notices)
+    finally:
+        store.close()
+    glimmers = f"{count} glimmer{'s' if count != 1 else ''}"
+    if path.stat().st_mode & 0o077:
+        text = f"{path} reads cleanly ({glimmers}; others can read it: run chmod 600 {path})"
+    else:
+        text = f"{path} reads cleanly ({glimmers}, readable only by you)"
+    return f"{text}. {notes}" if notes else text
+
+
+def check_language(settings: Settings) -> str:
+    from voice_glimmers.language.bundle import Language
+
+    folder = intents_dir() / settings.language
+    Language.from_dir(folder)
+    return f"sentences and replies load from {folder}"
+
+
+def check_model(settings: Settings, explicit: Path | None) -> str:
+    from voice_glimmers.voice.models import DEFAULT_MODEL, model_language, resolve_model
+
+    path = resolve_model(explicit, settings, os.environ)
+    language = model_language(path)
+    if language and language != settings.language:
+        raise GlimmersError(
+            f"the only model found ({path}) is for '{language}', not '{settings.language}'; "
+            f"run 'voice-glimmers model download' to get {DEFAULT_MODEL}"
+        )
+    return str(path)
+
+
+def check_microphone(device: str | None) -> str:
+    from voice_glimmers.voice.audio import MicSource
+    from voice_glimmers.voice.microphone import find_input_device, list_devices
+
+    chosen = find_input_device(device, list_devices())
+    source = MicSource(device if device is not None else chosen.index)
+    heard = 0
+    deadline = time.monotonic() + 1.0
+    try:
+        for frame in source.frames():
+            heard += len(frame)
+            if time.monotonic() > deadline:
+                break
+    finally:
+        source.close()
+    if heard == 0:
+        raise GlimmersError(f"'{chosen.name}' opened but sent no sound; check it is not muted")
+    return f"'{chosen.name}' is sending sound"
+
+
+def check_speech() -> str:
+    from voice_glimmers.voice.microphone import list_devices
+    from voice_glimmers.voice.speakers import synthesize
+
+    speech = synthesize("Hello.")
+    if speech.seconds <= 0.1:
+        raise GlimmersError("espeak-ng made no sound; reinstall espeak-ng")
+    outputs = [d for d in list_devices() if d.max_output_channels > 0]
+    if not outputs:
+        raise GlimmersError("speech works but there is no speaker to play it on; "
+                            "use 'listen --no-speak' or '--speak-to FILE.wav'")
+    default = next((d for d in outputs if d.is_default_output), outputs[0])
+    return f"espeak-ng speaks, and replies will play on '{default.name}'"
+
+
+def check_crisis_message(settings: Settings) -> str:
+    from voice_glimmers.app.settings import DEFAULT_CRISIS_MESSAGE, user_config_file
+
+    if settings.crisis_message == DEFAULT_CRISIS_MESSAGE:
+        return ("the general one is used; you can put your local crisis line in "
+                f"crisis_message in {user_config_file()}")
+    return "your own message is used"
+
+
+def examine(settings: Settings, clock: Clock, *, model: Path | None = None,
+            device: str | None = None) -> Iterator[Finding]:
+    yield _check("database", lambda: check_database(settings, clock))
+    yield _check("language", lambda: check_language(settings))
+    yield _check("speech model", lambda: check_model(settings, model))
+    yield _check("microphone", lambda: check_microphone(device))
+    yield _check("speech out", check_speech)
+    yield _check("crisis line", lambda: check_crisis_message(settings))

@@ -1,0 +1,314 @@
+"""The keyboard commands: add, list, undo, delete, export, import and garden.
+
+Each `cmd_*` takes the command line's Context and returns the exit code. Around them:
+opening the store for a command, reading WHEN words and --at moments, and writing or
+reading the files a person names. No speech, no devices.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from voice_glimmers.app.settings import Settings
+from voice_glimmers.core.clock import Clock, glimmer_day, parse_moment, system_clock
+from voice_glimmers.core.errors import GlimmersError, UnknownWhen
+from voice_glimmers.store.dbfile import describe_os_error, write_atomically
+from voice_glimmers.store.glimmer_store import GlimmerStore
+from voice_glimmers.understand.when import DateRange, resolve_when
+
+if TYPE_CHECKING:
+    from voice_glimmers.app.cli import Context
+
+_LOGGER = logging.getLogger(__name__)
+
+_ISO_DAYS = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s*(?:\.\.|to)\s*(\d{4}-\d{2}-\d{2}))?$")
+_WHEN_HINT = "try today, yesterday, 'this week', 'last month', a date like 2026-11-20, or all"
+
+
+def open_store(settings: Settings, clock: Clock, notices: TextIO | None = None) -> GlimmerStore:
+    """The person's store; anything it has to tell them (a restored backup) goes to stderr.
+
+    Backups and set-aside files are named by the system clock, whatever `clock`
+    (a pinned --now) says: a backup named in the future would win every recovery.
+    """
+    store = GlimmerStore.open(
+        settings.db_path, day_start_hour=settings.day_start_hour, clock=system_clock
+    )
+    for notice in store.notices:
+        print(notice, file=notices or sys.stderr)
+    return store
+
+
+def days_named(words: str, today: date, *, week_start: int = 0) -> DateRange:
+    """The glimmer days that WHEN words name (or an ISO date, or FROM..TO); UnknownWhen if none."""
+    text = " ".join(words.split()).lower()
+    iso = _ISO_DAYS.match(text)
+    if iso:
+        try:
+            start = date.fromisoformat(iso.group(1))
+            end = date.fromisoformat(iso.group(2)) if iso.group(2) else start
+        except ValueError:
+            raise UnknownWhen(f"'{words}' is not a real date") from None
+        if end < start:
+            raise UnknownWhen(f"'{words}' ends before it starts")
+        return DateRange(start, end)
+    found = resolve_when(text, today, week_start=week_start) if text else None
+    if found is None:
+        raise UnknownWhen(f"'{words}' is not a day or range of days I know; {_WHEN_HINT}")
+    return found
+
+
+def moment_at(
+    text: str, now: datetime, *, day_start_hour: int = 4, week_start: int = 0
+) -> datetime:
+    """When an `add --at` glimmer happened.
+
+    An ISO 8601 moment is taken as it is. A day (a word like 'yesterday' or a
+    date like 2026-11-20) means noon of that day; today, noon or now, whichever
+    came first. A day still to come is refused, like a moment still to come.
+    """
+    today = glimmer_day(now, day_start_hour)
+    is_moment = re.search(r"\d[T ]\d", text.strip()) is not None
+    if not is_moment:
+        span = days_named(text, today, week_start=week_start)
+        if span.start != span.end:
+            raise UnknownWhen(
+                f"'{text}' is more than one day; for --at give one day or a moment, "
+                "e.g. yesterday or 2026-11-20T18:00"
+            )
+        if span.start > today:
+            raise UnknownWhen(f"'{text}' has not happened yet; a glimmer is a moment already lived")
+        moment = datetime.combine(span.start, time(12), tzinfo=now.tzinfo)
+        if span.start == today:
+            moment = min(moment, now)
+    else:
+        try:
+            moment = parse_moment(text)
+        except GlimmersError:
+            raise UnknownWhen(
+                f"'{text}' is not a moment I understand; try e.g. 2026-11-20T18:00 or yesterday"
+            ) from None
+    if moment - timedelta(minutes=1) > now:
+        raise UnknownWhen(f"'{text}' has not happened yet; a glimmer is a moment already lived")
+    return moment
+
+
+def write_file(path: Path, text: str) -> Path:
+    """Write `text` to `path` all at once (created private, 0600); returns the full path."""
+    path = path.expanduser().absolute()
+    try:
+        os.close(write_atomically(path, text.encode("utf-8")))
+    except OSError as err:
+        raise GlimmersError(f"Cannot write {path}: {describe_os_error(err)}") from None
+    return path
+
+
+def write_output(text: str, path: Path | None) -> None:
+    """To stdout, or to `path` atomically (created private, 0600)."""
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    write_file(path, text)
+
+
+def read_input(path: Path) -> str:
+    try:
+        return path.expanduser().read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise GlimmersError(f"{path} is not UTF-8 text") from None
+    except OSError as err:
+        problem = describe_os_error(err, missing="there is no such file")
+        raise GlimmersError(f"Cannot read {path}: {problem}") from None
+
+
+# --- commands -------------------------------------------------------------
+
+
+def cmd_add(ctx: Context) -> int:
+    """Save one glimmer typed on the command line."""
+    from voice_glimmers.store.glimmer_store import validate_text
+    from voice_glimmers.views.formats import day_heading
+
+    s = ctx.settings
+    now = ctx.clock()
+    text = validate_text(ctx.args.text)
+    at = now
+    if ctx.args.at:
+        at = moment_at(ctx.args.at, now, day_start_hour=s.day_start_hour, week_start=s.week_start)
+    # Tags come from the same word list the voice loop uses; a broken list never stops a save.
+    try:
+        from voice_glimmers.app.settings import intents_dir
+        from voice_glimmers.language.tags import TagVocabulary, tag_text
+
+        tags = tag_text(text, TagVocabulary.from_dir(intents_dir() / s.language))
+    except GlimmersError as err:
+        _LOGGER.warning("saving without tags: %s", err)
+        tags = ()
+    with open_store(s, ctx.clock) as store:
+        glimmer = store.add(text, at=at, source="text", tags=tags)
+        today = store.day_of(now)
+    when = "" if glimmer.day == today else f" for {day_heading(glimmer.day)}"
+    print(f"Saved{when} (id {glimmer.id}): {glimmer.text}")
+    return 0
+
+
+def cmd_list(ctx: Context) -> int:
+    """Glimmers of a day or range of days, grouped by day (default: today)."""
+    from voice_glimmers.core.clock import glimmer_day
+    from voice_glimmers.views.formats import day_heading, to_json, to_listing
+
+    s = ctx.settings
+    words = " ".join(ctx.args.when).strip() or "today"
+    today = glimmer_day(ctx.clock(), s.day_start_hour)
+    span = days_named(words, today, week_start=s.week_start)
+    with open_store(s, ctx.clock) as store:
+        glimmers = store.all() if span.is_everything else store.between(span.start, span.end)
+    if ctx.args.json:
+        sys.stdout.write(to_json(glimmers))
+    elif glimmers:
+        sys.stdout.write(to_listing(glimmers))
+    elif span.is_everything:
+        print("No glimmers saved yet. Whenever one comes along, it will be kept here.")
+    elif span.start == span.end == today:
+        print("Nothing saved today, and that's alright.")
+    else:
+        # Their own words when they used words; a date is said as a day.
+        when = words
+        if words[:1].isdigit():
+            when = f"on {day_heading(span.start)}"
+            if span.end != span.start:
+                when = f"from {day_heading(span.start)} to {day_heading(span.end)}"
+        elif words.startswith("the "):
+            when = f"in {words}"
+        print(f"Nothing saved {when}, and that's alright.")
+    return 0
+
+
+def cmd_undo(ctx: Context) -> int:
+    """Bring back the glimmer deleted last."""
+
+    with open_store(ctx.settings, ctx.clock) as store:
+        restored = store.undo()
+    if restored is None:
+        print("There is nothing deleted to bring back.")
+    else:
+        print(f"Brought back (id {restored.id}): {restored.text}")
+    return 0
+
+
+def cmd_delete(ctx: Context) -> int:
+    """Delete one glimmer by id; undo brings it back."""
+    from voice_glimmers.core.errors import NotFound
+
+    try:
+        glimmer_id = int(ctx.args.id)
+    except ValueError:
+        raise NotFound(
+            f"'{ctx.args.id}' is not a glimmer id; 'voice-glimmers list' shows them"
+        ) from None
+    with open_store(ctx.settings, ctx.clock) as store:
+        deleted = store.delete(glimmer_id, at=ctx.clock())
+    print(f"Deleted (id {deleted.id}): {deleted.text}")
+    print("'voice-glimmers undo' brings it back if you'd like it.")
+    return 0
+
+
+def cmd_export(ctx: Context) -> int:
+    """Glimmers as Markdown, CSV or JSON, to the screen or a file."""
+    if ctx.args.format == "therapy":
+        return _export_therapy(ctx)
+    from voice_glimmers.core.clock import glimmer_day
+    from voice_glimmers.views.formats import to_csv, to_json, to_markdown
+
+    s = ctx.settings
+    span = None
+    if ctx.args.when:
+        today = glimmer_day(ctx.clock(), s.day_start_hour)
+        span = days_named(ctx.args.when, today, week_start=s.week_start)
+    with open_store(s, ctx.clock) as store:
+        if span is None or span.is_everything:
+            glimmers = store.all()
+        else:
+            glimmers = store.between(span.start, span.end)
+    write = {"md": to_markdown, "csv": to_csv, "json": to_json}[ctx.args.format]
+    write_output(write(glimmers), ctx.args.output)
+    if ctx.args.output:
+        print(f"Wrote your glimmers to {ctx.args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(ctx: Context) -> int:
+    """Glimmers from a JSON or CSV export; ones already here are skipped."""
+    from voice_glimmers.views.formats import read_glimmers
+
+    s = ctx.settings
+    path = ctx.args.file
+    glimmers = read_glimmers(read_input(path), name=str(path), day_start_hour=s.day_start_hour)
+    with open_store(s, ctx.clock) as store:
+        added = store.import_glimmers(glimmers)
+    already = len(glimmers) - added
+    line = f"Added {added} glimmer{'' if added == 1 else 's'} from {path}"
+    if already:
+        line += f"; {already} {'was' if already == 1 else 'were'} already here"
+    print(line + ".")
+    return 0
+
+
+def _look_back(ctx: Context):  # -> (glimmers, start, end, today)
+    """What the therapy summary and the garden look back over: the glimmers of the
+    days --when names (default: the last 12 weeks), that range from the first one
+    kept, and today."""
+    from voice_glimmers.core.errors import UnknownWhen
+    from voice_glimmers.views.summary import look_back_range, narrow_range
+
+    with ctx.open_store() as store:
+        today = store.day_of(ctx.clock())
+        span = look_back_range(ctx.args.when, today, week_start=ctx.settings.week_start)
+        if span is None:
+            raise UnknownWhen(
+                f"'{ctx.args.when}' does not name days I know; try 'this month', "
+                "'last month', 'the last 4 weeks' or 'all'"
+            )
+        glimmers = store.between(*span)
+    start, end = narrow_range(glimmers, *span)
+    return glimmers, start, end, today
+
+
+def _export_therapy(ctx: Context) -> int:
+    """The therapy summary: Markdown of the chosen days (default: the last 12 weeks)."""
+    from voice_glimmers.views.summary import therapy_markdown
+
+    glimmers, start, end, today = _look_back(ctx)
+    text = therapy_markdown(glimmers, start, end, today=today)
+    if ctx.args.output is None:
+        sys.stdout.write(text)
+        return 0
+    path = write_file(ctx.args.output, text)
+    print(f"Your therapy summary is at {path}")
+    return 0
+
+
+def cmd_garden(ctx: Context) -> int:
+    """Write the glimmer garden page (default ./glimmer-garden.html) and maybe open it."""
+    from voice_glimmers.views.garden import DEFAULT_FILENAME, render_garden
+
+    glimmers, start, end, today = _look_back(ctx)
+    page = render_garden(glimmers, start, end, today=today, week_start=ctx.settings.week_start)
+    path = write_file(ctx.args.output or Path(DEFAULT_FILENAME), page)
+    print(f"Your glimmer garden is at {path}")
+    if ctx.args.open:
+        import webbrowser
+
+        if not webbrowser.open(path.as_uri()):
+            print(
+                "voice-glimmers: no browser would open; the page is there to open yourself.",
+                file=sys.stderr,
+            )
+    return 0

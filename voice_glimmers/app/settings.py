@@ -1,0 +1,163 @@
+"""Settings: a TOML file in the user config folder, environment overrides, and paths.
+
+Everything here is plain data; nothing opens a device or the database.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from voice_glimmers.core.errors import GlimmersError
+
+APP_NAME = "voice-glimmers"
+DEFAULT_CRISIS_MESSAGE = (
+    "I'm really glad you said something. You deserve support right now. "
+    "Please reach out to someone now: a person you trust, a crisis line, "
+    "or your local emergency number."
+)
+
+
+def user_data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def user_config_file() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+def project_dir() -> Path:
+    """The source checkout this package runs from (holds intents/ and models/)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def intents_dir() -> Path:
+    return project_dir() / "intents"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob a person may turn. Loaded once, then passed around; never global."""
+
+    db_path: Path = field(default_factory=lambda: user_data_dir() / "glimmers.json")
+    language: str = "en"
+    day_start_hour: int = 4
+    week_start: int = 0  # 0 = Monday ... 6 = Sunday
+    wake_word: str | None = "glimmer"
+    follow_up_seconds: float = 6.0
+    question_timeout_seconds: float = 20.0
+    reflection_time: time | None = time(20, 30)
+    speech_rate: int | None = None
+    speech_voice: str | None = None
+    speech_volume: float | None = None
+    model_path: Path | None = None
+    crisis_message: str = DEFAULT_CRISIS_MESSAGE
+
+    def __post_init__(self) -> None:
+        """A value out of range is one plain line naming the setting."""
+        problem = None
+        if not 0 <= self.day_start_hour <= 23:
+            problem = f"day_start_hour should be an hour from 0 to 23, not {self.day_start_hour}"
+        elif not 0 <= self.week_start <= 6:
+            problem = (
+                f"week_start should be from 0 (Monday) to 6 (Sunday), not {self.week_start}"
+            )
+        elif not self.follow_up_seconds >= 0:
+            problem = f"follow_up_seconds should be 0 or more, not {self.follow_up_seconds}"
+        elif not self.question_timeout_seconds >= 0:
+            problem = (
+                "question_timeout_seconds should be 0 or more, "
+                f"not {self.question_timeout_seconds}"
+            )
+        elif self.speech_rate is not None and not 20 <= self.speech_rate <= 600:
+            problem = (
+                f"speech_rate should be from 20 to 600 words a minute, not {self.speech_rate}"
+            )
+        elif self.speech_volume is not None and not 0.0 <= self.speech_volume <= 1.0:
+            problem = f"speech_volume should be from 0.0 to 1.0, not {self.speech_volume}"
+        elif self.wake_word is not None and not self.wake_word.strip():
+            problem = "wake_word should be a word, or 'none' to act on everything"
+        elif not self.crisis_message.strip():
+            problem = ("crisis_message is empty; remove it to use the general message, "
+                       "or write one that names your local crisis line")
+        if problem:
+            raise GlimmersError(f"The setting {problem}")
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn a TOML or environment value into the type the setting needs."""
+    if name in ("db_path", "model_path"):
+        return Path(os.path.expanduser(str(value))) if value not in (None, "") else None
+    if name == "reflection_time":
+        if value in (None, "", False, "off", "none"):
+            return None
+        if isinstance(value, time):
+            return value
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            raise GlimmersError(
+                f"reflection_time '{value}' should look like 20:30, or 'off'"
+            ) from None
+    if name == "wake_word":
+        text = str(value).strip().lower()
+        return None if text in ("", "none", "off") else text
+    if name in ("day_start_hour", "week_start", "speech_rate"):
+        return int(value)
+    if name in ("follow_up_seconds", "question_timeout_seconds", "speech_volume"):
+        return float(value)
+    return str(value)
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, config_file: Path | None = None
+) -> Settings:
+    """Defaults, then the config file, then VOICE_GLIMMERS_* environment variables."""
+    env = os.environ if env is None else env
+    named = config_file or env.get("VOICE_GLIMMERS_CONFIG")
+    path = Path(named) if named else user_config_file()
+    values: dict[str, Any] = {}
+    if named and not path.is_file():
+        raise GlimmersError(f"The settings file {path} does not exist (or is not a file)")
+    if path.is_file():
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        try:
+            with path.open("rb") as stream:
+                values.update(tomllib.load(stream))
+        except (OSError, tomllib.TOMLDecodeError) as err:
+            raise GlimmersError(f"The settings file {path} could not be read: {err}") from None
+    names = {f.name for f in fields(Settings)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise GlimmersError(f"The settings file {path} has unknown settings: {', '.join(unknown)}")
+    for name in names:
+        key = "VOICE_GLIMMERS_" + (
+            "DB" if name == "db_path" else "MODEL" if name == "model_path" else name.upper()
+        )
+        if key in env:
+            values[name] = env[key]
+    coerced = {}
+    for name, value in values.items():
+        if name in ("wake_word", "crisis_message", "language", "speech_voice", "db_path",
+                    "model_path") and not isinstance(value, str):
+            raise GlimmersError(f"The setting {name} should be text in quotes, not {value!r}")
+        try:
+            coerced[name] = _coerce(name, value)
+        except (TypeError, ValueError):
+            raise GlimmersError(f"The setting {name} has a value I cannot use: {value!r}") from None
+    return Settings(**coerced)

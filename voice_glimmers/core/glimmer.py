@@ -1,0 +1,109 @@
+"""One glimmer: the record every part shares, the rules for its text, and its search words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from voice_glimmers.core.errors import InvalidText
+
+SOURCES = ("voice", "text", "import")
+MAX_TEXT_LENGTH = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WORD = re.compile(r"[\w']+")
+LITTLE_WORDS = frozenset(
+    "a an the my our your his her their of with about and or to in on at for from".split()
+)
+
+
+@dataclass(frozen=True)
+class Glimmer:
+    """One small moment of safety, calm or connection, in the person's own words."""
+
+    id: int
+    text: str
+    created_at: datetime  # timezone-aware
+    day: date  # the glimmer day (a day starts at 04:00 by default)
+    source: str = "text"  # one of SOURCES
+    confidence: float | None = None  # speech recognition confidence, 0..1
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    deleted_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape (list --json, export --format json)."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "created_at": self.created_at.isoformat(),
+            "day": self.day.isoformat(),
+            "source": self.source,
+            "confidence": self.confidence,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Glimmer:
+        deleted = data.get("deleted_at")
+        return cls(
+            id=int(data["id"]),
+            text=str(data["text"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            day=date.fromisoformat(data["day"]),
+            source=str(data.get("source") or "text"),
+            confidence=None if data.get("confidence") is None else float(data["confidence"]),
+            tags=tuple(data.get("tags") or ()),
+            deleted_at=datetime.fromisoformat(deleted) if deleted else None,
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        """The stored shape: to_dict without the id (TinyDB's doc id) or empty fields."""
+        record = self.to_dict()
+        del record["id"]
+        if record["confidence"] is None:
+            del record["confidence"]
+        if self.deleted_at is not None:
+            record["deleted_at"] = self.deleted_at.isoformat()
+        return record
+
+
+def validate_text(text: str) -> str:
+    """The glimmer's words, trimmed; InvalidText when they cannot be kept as a glimmer."""
+    if not isinstance(text, str):
+        raise InvalidText("A glimmer needs to be text")
+    if "\x00" in text:
+        raise InvalidText("That text holds a NUL character (\\0), which a glimmer cannot keep")
+    text = text.strip()
+    if not text:
+        raise InvalidText("That glimmer is empty; it needs a few words")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidText(
+            f"That glimmer is {len(text):,} characters long; a glimmer can hold up to "
+            f"{MAX_TEXT_LENGTH:,}"
+        )
+    if _CONTROL.search(text):
+        raise InvalidText("That text holds control characters, which a glimmer cannot keep")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidText("That text holds bytes that are not valid UTF-8") from None
+    return text
+
+
+def search_words(text: str) -> set[str]:
+    """Lower-case words, with simple plural endings taken off (dogs -> dog, berries -> berry)."""
+    stems = set()
+    for word in _WORD.findall(text.lower().replace("\u2019", "'")):
+        word = word.strip("'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if len(word) > 4 and word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
+            word = word[:-2]
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        if word:
+            stems.add(word)
+    return stems

@@ -1,0 +1,282 @@
+"""Spoken look-backs: read-backs of glimmers and the evening reflection, from phrase data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from voice_glimmers.language.replies import Phrases
+from voice_glimmers.store.glimmer_store import Glimmer, GlimmerStore
+from voice_glimmers.understand.when import DateRange
+
+READ_AT_ONCE = 5
+_NUMBER_WORDS = (
+    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen", "twenty",
+)
+
+
+def number_word(n: int) -> str:
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+
+
+def plural(n: int, word: str = "glimmer") -> str:
+    return word if n == 1 else word + "s"
+
+
+def sentence(text: str) -> str:
+    """A glimmer as a spoken sentence: capital first letter, closing full stop."""
+    text = " ".join(text.split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def lower_first(text: str) -> str:
+    """'The cat' -> 'the cat' to follow a colon; leaves 'I ...' and acronyms alone."""
+    if text.startswith("I ") or text.startswith("I'"):
+        return text
+    if len(text) > 1 and text[0].isupper() and (text[1].islower() or text[1] == " "):
+        return text[0].lower() + text[1:]
+    return text
+
+
+_ORDINALS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+
+
+def ordinal_word(n: int) -> str:
+    """3 -> 'third', 21 -> 'twenty-first': said as people say dates."""
+    if 1 <= n <= 20:
+        return _ORDINALS[n - 1]
+    tens = {20: "twenty", 30: "thirty"}[n - n % 10]
+    return tens[:-1] + "ieth" if n % 10 == 0 else f"{tens}-{_ORDINALS[n % 10 - 1]}"
+
+
+def month_day(day: date, today: date) -> str:
+    """'November twentieth' (and the year when it is not this one), as it is spoken."""
+    label = f"{day:%B} {ordinal_word(day.day)}"
+    return label if day.year == today.year else f"{label}, {day.year}"
+
+
+def week_start_of(day: date, week_start: int) -> date:
+    return day - timedelta(days=(day.weekday() - week_start) % 7)
+
+
+def describe_range(span: DateRange, today: date, week_start: int = 0) -> str:
+    """Natural words for a range of glimmer days: 'today', 'on Monday', 'this week'..."""
+    start, end = span.start, span.end
+    if start == end:
+        ago = (today - start).days
+        if ago == 0:
+            return "today"
+        if ago == 1:
+            return "yesterday"
+        if 1 < ago < 7:
+            return f"on {start:%A}"
+        return f"on {month_day(start, today)}"
+    this_week = week_start_of(today, week_start)
+    if start == this_week and end >= today:
+        return "this week"
+    if start == this_week - timedelta(days=7) and end == this_week - timedelta(days=1):
+        return "last week"
+    first_of_month = today.replace(day=1)
+    if start == first_of_month and end >= today:
+        return "this month"
+    last_month_end = first_of_month - timedelta(days=1)
+    if start == last_month_end.replace(day=1) and end == last_month_end:
+        return "last month"
+    if start <= date(1900, 1, 1):
+        return "altogether"
+    if start == date(today.year, 1, 1) and end >= today:
+        return "this year"
+    if start == date(today.year - 1, 1, 1) and end == date(today.year - 1, 12, 31):
+        return "last year"
+    if end >= today:
+        return f"in the last {number_word((today - start).days + 1)} days"
+    return f"from {month_day(start, today)} to {month_day(end, today)}"
+
+
+def describe_day(day: date, today: date) -> str:
+    """When a glimmer was, to open a sentence: 'Yesterday', 'Last Tuesday', 'On March 3'."""
+    ago = (today - day).days
+    if ago == 0:
+        return "Today"
+    if ago == 1:
+        return "Yesterday"
+    if 1 < ago < 7:
+        return f"Last {day:%A}"
+    if ago == 7:
+        return "A week ago"
+    return f"On {month_day(day, today)}"
+
+
+def read_glimmers(
+    glimmers: Sequence[Glimmer], today: date, *, name_days: bool = False, more: bool = False
+) -> list[str]:
+    """Each glimmer as a sentence; across several days each day is named once.
+
+    The last of several gets 'And', as people read a list aloud, unless `more` follow.
+    """
+    several_days = name_days or len({g.day for g in glimmers}) > 1
+    parts: list[str] = []
+    previous: date | None = None
+    for i, glimmer in enumerate(glimmers):
+        text = sentence(glimmer.text)
+        if several_days and glimmer.day != previous:
+            text = f"{describe_day(glimmer.day, today)}: {lower_first(text)}"
+        elif i == len(glimmers) - 1 and i > 0 and not more:
+            text = f"And {lower_first(text)}"
+        previous = glimmer.day
+        parts.append(text)
+    return parts
+
+
+def read_some(
+    found: Sequence[Glimmer], today: date, phrases: Phrases, *,
+    intro: str | None = None, name_days: bool = False,
+) -> tuple[list[str], tuple[Glimmer, ...]]:
+    """Up to READ_AT_ONCE glimmers, then an offer of the rest; returns (parts, the rest)."""
+    first, rest = tuple(found[:READ_AT_ONCE]), tuple(found[READ_AT_ONCE:])
+    parts = ([intro] if intro else []) + read_glimmers(
+        first, today, name_days=name_days, more=bool(rest)
+    )
+    if rest:
+        n = len(rest)
+        parts.append(phrases.reply("readback_more", are="is" if n == 1 else "are",
+                                   count=number_word(n), them="it" if n == 1 else "them"))
+    return parts, rest
+
+
+def readback(
+    found: Sequence[Glimmer], span: DateRange, today: date, phrases: Phrases, week_start: int = 0
+) -> tuple[list[str], tuple[Glimmer, ...]]:
+    """'You noticed three glimmers today. ...', or a kind word when there are none."""
+    words = describe_range(span, today, week_start)
+    if not found:
+        if span.start == span.end == today:
+            return [phrases.reply("readback_none_today")], ()
+        return [phrases.reply("readback_none", today.toordinal(), range=words)], ()
+    intro = phrases.reply("readback_intro", count=number_word(len(found)),
+                          glimmers=plural(len(found)), range=words)
+    return read_some(found, today, phrases, intro=intro)
+
+
+def count_words(
+    n: int, span: DateRange, today: date, phrases: Phrases, week_start: int = 0
+) -> str:
+    """How many, only because they asked: 'You have two glimmers this week.'"""
+    key = "count_some" if n else "count_none"
+    words = describe_range(span, today, week_start)
+    return phrases.reply(key, count=number_word(n), glimmers=plural(n), range=words)
+
+
+def search_readback(
+    found: Sequence[Glimmer], query: str, today: date, phrases: Phrases
+) -> tuple[list[str], tuple[Glimmer, ...]]:
+    """What a search found, each with the day it was."""
+    if not query:
+        return [phrases.reply("search_empty")], ()
+    if not found:
+        return [phrases.reply("search_none", query=query)], ()
+    intro = phrases.reply("search_some", count=number_word(len(found)),
+                          glimmers=plural(len(found)), query=query)
+    return read_some(found, today, phrases, intro=intro, name_days=True)
+
+
+def one_glimmer(glimmer: Glimmer | None, today: date, phrases: Phrases) -> str:
+    """'Last Tuesday: the smell of fresh bread.' for 'I need a glimmer'."""
+    if glimmer is None:
+        return phrases.reply("nothing_yet")
+    when = describe_day(glimmer.day, today)
+    return phrases.reply("random", when=when, text=lower_first(sentence(glimmer.text)))
+
+
+@dataclass(frozen=True)
+class Memory:
+    """A glimmer from this day a week, a month or a year ago."""
+
+    ago: str
+    glimmer: Glimmer
+
+
+def memories(store: GlimmerStore, today: date) -> list[Memory]:
+    """At most one 'on this day' glimmer: a year, a month or a week ago (the furthest first)."""
+    candidates = []
+    try:
+        candidates.append(("A year ago today", today.replace(year=today.year - 1)))
+    except ValueError:  # 29 February
+        pass
+    month = today.month - 1 or 12
+    year = today.year if today.month > 1 else today.year - 1
+    try:
+        candidates.append(("A month ago today", today.replace(year=year, month=month)))
+    except ValueError:  # the 31st after a shorter month
+        pass
+    candidates.append(("A week ago today", today - timedelta(days=7)))
+    for ago, day in candidates:
+        found = store.between(day, day)
+        if found:
+            return [Memory(ago, found[day.toordinal() % len(found)])]
+    return []
+
+
+def _prompt_for(glimmer: Glimmer, phrases: Phrases, turn: int, used: set[str]) -> str:
+    """A prompt that meets the glimmer through a sense it touched, else the next gentle
+    one; none is said twice in one reflection while others are left."""
+    for tag in sorted(glimmer.tags, key=lambda t: t != "people"):  # connection first
+        prompt = phrases.sense_prompts.get(tag)
+        if prompt and prompt not in used:
+            used.add(prompt)
+            return prompt
+    count = phrases.count("prompts")
+    for step in range(count):
+        prompt = phrases.pick("prompts", turn + len(used) + step)
+        if prompt not in used:
+            used.add(prompt)
+            return prompt
+    return phrases.pick("prompts", turn)
+
+
+PROMPTED = 3
+"""Glimmers after this many get a quiet pause instead of a prompt (the last one excepted),
+so that a full day's reflection stays short."""
+
+
+def compose_reflection(
+    todays: Sequence[Glimmer], remembered: Sequence[Memory], today: date, phrases: Phrases,
+    *, offer: bool = True,
+) -> list[str]:
+    """The evening reflection as spoken parts; a gentle pause belongs between parts.
+
+    With offer=False (nobody there to answer) it ends without a question.
+    """
+    turn = today.toordinal()
+    parts = [phrases.pick("openings", turn)]
+    if todays:
+        parts.append(phrases.pick("today_intro"))
+        used: set[str] = set()
+        last = len(todays) - 1
+        for i, glimmer in enumerate(todays):
+            parts.append(sentence(glimmer.text))
+            if i < PROMPTED or (i == last and not remembered):
+                parts.append(_prompt_for(glimmer, phrases, turn, used))
+    else:
+        parts.append(phrases.pick("none_today", turn))
+    for memory in remembered:
+        parts.append(phrases.pick(
+            "on_this_day", ago=memory.ago, text=lower_first(sentence(memory.glimmer.text))
+        ))
+    if not todays:  # after the memory, so the invitation leads into the offer
+        parts.append(phrases.pick("grounding", turn))
+    if todays:
+        parts.append(phrases.pick("closings", turn))
+        parts.append(phrases.pick("offer_more" if offer else "later_more"))
+    else:
+        parts.append(phrases.pick("offer_first" if offer else "later_first"))
+    return parts

@@ -1,0 +1,31 @@
+"""One language's data, loaded from intents/<lang>/: what people say and what we say back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voice_glimmers.language.replies import Phrases
+from voice_glimmers.language.safety import Signs
+from voice_glimmers.language.tags import TagVocabulary
+from voice_glimmers.understand.matcher import Intents
+
+
+@dataclass(frozen=True)
+class Language:
+    """Sentence templates, replies, tag words and the signs of what is not a glimmer."""
+
+    intents: Intents
+    phrases: Phrases
+    tags: TagVocabulary
+    signs: Signs
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> Language:
+        """Load intents/<lang>/; a malformed file raises IntentFileError naming it."""
+        return cls(
+            intents=Intents.from_dir(folder),
+            phrases=Phrases.from_dir(folder),
+            tags=TagVocabulary.from_dir(folder),
+            signs=Signs.from_dir(folder),
+        )

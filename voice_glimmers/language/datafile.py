@@ -1,0 +1,32 @@
+"""One YAML data file of a language (replies, tags, safety): read it, or say which file
+is wrong and why, as an IntentFileError."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from voice_glimmers.core.errors import IntentFileError
+
+T = TypeVar("T")
+
+
+def read_yaml(stream: IO[str], name: str) -> Any:
+    """The parsed document; IntentFileError naming the file when it is not YAML."""
+    import yaml
+
+    try:
+        return yaml.safe_load(stream)
+    except yaml.YAMLError as err:
+        raise IntentFileError(f"{name}: not valid YAML ({err})") from None
+
+
+def read_data_file(folder: Path, filename: str, parse: Callable[[IO[str], str], T]) -> T:
+    """`parse(stream, name)` on folder/filename; IntentFileError when it cannot be read."""
+    path = folder / filename
+    try:
+        with path.open(encoding="utf-8") as stream:
+            return parse(stream, str(path))
+    except OSError as err:
+        raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None

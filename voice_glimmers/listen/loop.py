@@ -1,0 +1,278 @@
+"""The listening loop: audio source -> transcriber -> gate -> dialogue -> speaker.
+
+A worker thread pulls ~0.1 s frames from the source and feeds the transcriber
+(Vosk releases the GIL while it decodes); what it hears comes back over a queue
+to this thread, which gates it, answers through the dialogue and hands replies to
+the speaker's own thread. Half-duplex with a microphone: while the assistant
+speaks (and for a short tail) nothing it hears is acted on, except a plain "stop".
+The evening offer is made here, on the injected clock, so it is tested without waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+from typing import Any, Protocol
+
+from voice_glimmers.core.clock import Clock
+from voice_glimmers.core.errors import SpeechOutputError
+from voice_glimmers.dialogue.conversation import Dialogue, Reply
+from voice_glimmers.listen.events import Display, EventLog
+from voice_glimmers.listen.gate import Gate, is_barge_in
+
+_LOGGER = logging.getLogger(__name__)
+_END = object()
+ECHO_SECONDS = 0.3
+"""Sound heard this long after the assistant stopped speaking may still be its own echo."""
+EVENING_OFFER_HOURS = 2.0
+"""The evening offer is made only within this many hours after the configured time."""
+
+
+class Source(Protocol):
+    def frames(self) -> Any: ...
+    def close(self) -> None: ...
+
+
+class Transcriber(Protocol):
+    def accept(self, frame: bytes) -> list[Any]: ...
+    def flush(self) -> list[Any]: ...
+    def reset(self) -> None: ...
+
+
+class Speaker(Protocol):
+    def say(self, text: str) -> None: ...
+    def stop(self) -> None: ...
+    def is_speaking(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+@dataclass
+class Loop:
+    source: Source
+    transcriber: Transcriber
+    dialogue: Dialogue
+    speaker: Speaker
+    clock: Clock
+    gate: Gate = field(default_factory=Gate)
+    events: EventLog = field(default_factory=lambda: EventLog(None))
+    display: Display = field(default_factory=Display)
+    half_duplex: bool = True
+    reflection_time: clock_time | None = None
+    show_replies: bool = True  # False when the speaker itself prints them (--no-speak)
+
+    def __post_init__(self) -> None:
+        self._heard: queue.Queue[Any] = queue.Queue()
+        self._stopping = threading.Event()
+        self._reset_asked = threading.Event()
+        self._was_speaking = False
+        self._speaking_words = ""
+        self._offered_on: date | None = None
+        self._last_final: float | None = None  # when the utterance being answered was heard
+        self._audio_origin = float("inf")  # monotonic time of audio second 0 (live sources)
+        self._spoken: list[list[float]] = []  # [start, end] of reply audio, monotonic
+        self.error: BaseException | None = None
+
+    # --- the two threads ----------------------------------------------------
+
+    def _feed(self) -> None:
+        """Worker thread: frames in, Partials and Utterances out onto the queue."""
+        fed = 0.0
+        try:
+            for frame in self.source.frames():
+                if self._stopping.is_set():
+                    break
+                if self._reset_asked.is_set():
+                    self._reset_asked.clear()
+                    self.transcriber.reset()
+                fed += len(frame) / 32000  # 16 kHz, 16-bit mono
+                self._audio_origin = min(self._audio_origin, time.monotonic() - fed)
+                for heard in self.transcriber.accept(frame):
+                    self._heard.put((heard, time.monotonic()))
+            for heard in self.transcriber.flush():
+                self._heard.put((heard, time.monotonic()))
+        except BaseException as err:  # handed to the main thread, which reports it
+            self.error = err
+        finally:
+            self._heard.put(_END)
+
+    def run(self) -> None:
+        """Listen until the source ends or stop() is called; then finish speaking."""
+        worker = threading.Thread(target=self._feed, name="voice-glimmers-hearing", daemon=True)
+        worker.start()
+        self.display.line("listening", self._listening_hint())
+        self.events.emit("listening", wake_word=self.gate.wake_word)
+        try:
+            while not self._stopping.is_set():
+                # Poll faster while speaking, so the end of speech is noticed promptly.
+                wait = 0.01 if self._was_speaking else 0.05
+                try:
+                    item = self._heard.get(timeout=wait)
+                except queue.Empty:
+                    item = None
+                now = self.clock()
+                if item is _END:
+                    break
+                if item is not None:
+                    heard, heard_at = item
+                    self._hear(heard, heard_at, now)
+                self._tick(self.clock())
+        finally:
+            self._stopping.set()
+            self.source.close()
+            worker.join(timeout=3)
+        try:
+            self.speaker.wait(timeout=60)
+        except SpeechOutputError as err:
+            self.display.line("problem", str(err))
+        self._tick(self.clock())
+        self.events.emit("stopped")
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Ask the loop to end after what it is doing now (safe from a signal handler)."""
+        self._stopping.set()
+
+    # --- inside -------------------------------------------------------------
+
+    def _listening_hint(self) -> str:
+        wake = self.gate.wake_word
+        return f"say '{wake}, ...' when you'd like me" if wake else "listening to everything"
+
+    def _hear(self, heard: Any, heard_at: float, now: datetime) -> None:
+        """One Partial or Utterance; `heard_at` is when the transcriber gave it (monotonic)."""
+        if not hasattr(heard, "confidence"):  # a Partial
+            self.events.emit("partial", text=heard.text)
+            self.display.partial(heard.text)
+            return
+        self._last_final = heard_at
+        words = [{"word": w.word, "conf": round(w.conf, 3), "start": round(w.start, 3),
+                  "end": round(w.end, 3)} for w in heard.words]
+        self.events.emit("final", text=heard.text, confidence=round(heard.confidence, 3),
+                         start=round(heard.start, 3), end=round(heard.end, 3), words=words)
+        crisis = self.dialogue.language.signs.is_crisis(heard.text)
+        if self.half_duplex and (self.speaker.is_speaking() or self._while_speaking(heard)):
+            if crisis and self._named_us(heard.text):
+                # Never our own words (they are never saved or said): stop and answer.
+                self.speaker.stop()
+                self._say(self.dialogue.respond(heard.text, now, source="voice"), now)
+            elif is_barge_in(heard.text) and "stop" not in self._speaking_words:
+                self.speaker.stop()
+                self.dialogue.respond("stop", now)
+                self.events.emit("barge_in")
+                self.display.line("stopped", "(you said stop)")
+            else:
+                self._drop("speaking")
+            return
+        match = self.dialogue.understand(heard.text, now)
+        # Words of danger are always answered when they are meant for us, even while paused
+        # or speaking (if they name us) or when they match no command.
+        if self.dialogue.paused:
+            resume = match is not None and match.intent == "resume_listening"
+            if not resume and not (crisis and self._named_us(heard.text)):
+                self._drop("paused")
+                return
+        elif not self.gate.admits(heard.text, now):
+            self._drop("not for me")
+            return
+        elif (match is None and not crisis and not self.dialogue.waiting
+              and not self._named_us(heard.text)):
+            self._drop("no intent")  # talk in the room, heard in an open window
+            return
+        self.display.words("heard", heard.text)
+        self.events.emit("intent", **(match.to_dict() if match else {"text": heard.text,
+                                                                     "intent": None}))
+        reply = self.dialogue.respond(heard.text, now, match=match,
+                                      confidence=heard.confidence, source="voice")
+        self._say(reply, now)
+
+    def _while_speaking(self, heard: Any) -> bool:
+        """Did this utterance's audio overlap our own reply (so it may be our own voice)?"""
+        start = self._audio_origin + heard.start
+        end = self._audio_origin + heard.end
+        return any(start < e + ECHO_SECONDS and end > s for s, e in self._spoken[-10:])
+
+    def _speak(self, text: str) -> None:
+        """Hand a reply to the speaker; a speaker that fails is reported, not fatal."""
+        try:
+            self.speaker.say(text)
+        except SpeechOutputError as err:
+            self.display.line("problem", f"{err} (the reply is shown here instead)")
+            self.events.emit("problem", message=str(err))
+
+    def _named_us(self, text: str) -> bool:
+        return self.gate.wake_word is not None and self.gate.has_wake_word(text)
+
+    def _drop(self, reason: str) -> None:
+        """Not meant for us: forget it (the event carries no words, the screen lets it go)."""
+        self.events.emit("dropped", reason=reason)
+        self.display.let_go()
+
+    def _say(self, reply: Reply, now: datetime) -> None:
+        if reply.problem:
+            self.display.line("problem", reply.problem)
+            self.events.emit("problem", message=reply.problem)
+        if not reply.parts:
+            return
+        if reply.intent == "reflect":
+            self._offered_on = self.dialogue.store.day_of(now)
+        since_final = None
+        if self._last_final is not None:
+            since_final = round((time.monotonic() - self._last_final) * 1000, 1)
+        self.events.emit("reply", text=reply.text, intent=reply.intent,
+                         saved=reply.saved.id if reply.saved else None,
+                         ms_since_final=since_final)
+        self._speaking_words = " ".join(reply.parts).lower()
+        for part in reply.parts:
+            if self.show_replies:
+                self.display.words("said", part)
+            self._speak(part)
+        self.gate.open_after_reply(now, question=reply.expects_answer)
+
+    def _tick(self, now: datetime) -> None:
+        """Between utterances: notice the end of speech, expire questions, offer the evening."""
+        speaking = self.speaker.is_speaking()
+        if self._was_speaking and not speaking:
+            self.dialogue.spoken(now)  # a question's time to be answered starts now
+            self.gate.open_after_reply(now, question=self.dialogue.waiting)
+            if self.half_duplex:
+                self._reset_asked.set()  # forget our own voice, half-heard
+        self._was_speaking = speaking
+        if speaking:
+            return
+        if self.dialogue.expire(now):
+            self.gate.close()
+        self._offer_evening(now)
+
+    def _offer_evening(self, now: datetime) -> None:
+        if self.reflection_time is None or self.dialogue.paused or self.dialogue.waiting:
+            return
+        day = self.dialogue.store.day_of(now)
+        if self._offered_on == day:
+            return
+        for date_ in (now.date(), now.date() - timedelta(days=1)):  # 23:30 may pass midnight
+            at = datetime.combine(date_, self.reflection_time, tzinfo=now.tzinfo)
+            if at <= now < at + timedelta(hours=EVENING_OFFER_HOURS):
+                self._offered_on = day
+                self._last_final = None  # not an answer to anything heard
+                self._say(self.dialogue.offer_reflection(now), now)
+                return
+
+    def speech_event(self, event: dict[str, Any]) -> None:
+        """Speaker callback (speech thread): speaking/spoken times into the event log."""
+        data = {k: v for k, v in event.items() if k not in ("type", "t")}
+        moment = float(event.get("t", time.monotonic()))
+        if event.get("type") == "speaking":
+            heard_at, self._last_final = self._last_final, None  # the first audio answers it
+            data["ms_since_final"] = (
+                None if heard_at is None else round((moment - heard_at) * 1000, 1)
+            )
+            self._spoken.append([moment, float("inf")])
+        elif event.get("type") == "spoken" and self._spoken:
+            self._spoken[-1][1] = moment
+        self.events.emit(str(event.get("type", "speech")), **data)

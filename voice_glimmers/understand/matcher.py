@@ -1,0 +1,406 @@
+"""What people say, as intents: load intents/<lang>/sentences/, `understand(text)`.
+
+Templates are hassil YAML, one file per intent plus `_common.yaml` (skip words,
+rules, words speech recognition mishears). Matching runs in layers, each only
+when the one before found nothing:
+
+1. hassil, strictly, on the words as heard (lower case, no punctuation or
+   apostrophes), then with the time words ("from last week") taken out;
+   When time words were taken out, list_glimmers and count_glimmers are tried
+   first: "glimmer from last monday" asks for glimmers, it does not start one.
+   Free text that is only time words ("from last monday") is never a glimmer
+   or a search;
+2. the same after mending words that sound like ours ("limmer" -> "glimmer");
+3. hassil again without what people say around a request: lead-ins ("i think",
+   "could you", "i would like to"), softeners anywhere ("really"), then also
+   tail-offs ("for a bit", "to me"); free text keeps the words in between;
+4. rapidfuzz against the expanded templates, re-scored word by word
+   (phrase_table.py), with a threshold and a margin between the best and the
+   second-best intent.
+
+Before hassil runs, intents that cannot match are dropped: a template without
+free text can only match words it contains, and an intent with free text needs
+one of its anchors (each of its templates has one of them: "glimmer"). Free
+text ({text}, {query}) is always cut from the words as heard, never from mended
+ones, and keeps how it was written. Words are only mended when the words as
+heard match nothing. Utterances of more than MAX_WORDS words are not understood.
+Loading lives in intent_files.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from voice_glimmers.understand.phrase_table import FREE_SLOTS, PhraseTable, Span
+from voice_glimmers.understand.when import DateRange, WhenSpan, find_when
+
+_LOGGER = logging.getLogger(__name__)
+
+WHEN_INTENTS = ("list_glimmers", "count_glimmers")
+FUZZY_THRESHOLD = 82.0  # below this, nothing matched
+CAPTURE_THRESHOLD = 90.0  # a false capture writes a stranger's words into a journal
+FUZZY_MARGIN = 6.0  # the best intent must beat the next one by this much
+# Skip words that can end what someone says and mean it: "the sky was okay", "it went
+# well" keep them; "the garden smelled of lavender okay" does not.
+_CAN_END_A_SENTENCE = frozenset({("okay",), ("ok",), ("alright",), ("well",)})
+_BEFORE_MEANT = frozenset(
+    "was is are were am be been being felt feel feels feeling went goes going looked looks "
+    "seemed seems turned ended worked works did done all quite pretty very really so "
+    "sleep slept fine".split()
+)
+
+
+def _ends_a_sentence(skip: tuple[str, ...], before: list[str]) -> bool:
+    """Is this skip word, at the end, part of what was meant ('the sky was okay')?"""
+    return skip in _CAN_END_A_SENTENCE and bool(before) and before[-1] in _BEFORE_MEANT
+MAX_WORDS = 80
+MAX_HEDGE_WORDS = 6  # the longest lead-in or tail-off, in words
+TIME_LINKS = frozenset({"from", "on", "for", "of"})  # free text of these and time words is none
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_WORD = re.compile(r"(?:[^\W_]|['’‘`´])+")
+
+
+@dataclass(frozen=True)
+class Match:
+    """An understood utterance: intent, slots ("text", "query", "when"), score 0..100."""
+
+    intent: str
+    slots: dict[str, Any]
+    score: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `understand --json` shape."""
+        slots = {k: v.to_dict() if isinstance(v, DateRange) else v for k, v in self.slots.items()}
+        return {"text": self.text, "intent": self.intent, "slots": slots,
+                "score": round(self.score, 1)}
+
+
+@dataclass(frozen=True, eq=False)
+class Intents:
+    """The intents of one language, loaded once (see intent_files for loading)."""
+
+    language: str
+    grammar: Any = field(repr=False)  # hassil.Intents
+    examples_of: dict[str, tuple[str, ...]] = field(repr=False)
+    skip_words: tuple[tuple[str, ...], ...] = field(repr=False)
+    hesitations: frozenset[str] = field(repr=False)
+    not_glimmer_starts: frozenset[str] = field(repr=False)
+    not_query_starts: frozenset[str] = field(repr=False)
+    misheard: dict[str, str] = field(repr=False)
+    lead_ins: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by first word
+    tail_offs: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by last, reversed
+    softeners: frozenset[str] = field(repr=False)
+    vocabulary: dict[str, frozenset[str] | None] = field(repr=False)  # None: has free text
+    anchors: dict[str, frozenset[str] | None] = field(repr=False)  # one is in every template
+    required: dict[str, frozenset[str]] = field(repr=False)
+    table: PhraseTable = field(repr=False)
+    known: frozenset[str] = field(repr=False)  # every word of every template
+    skip_tokens: frozenset[str] = field(repr=False)
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> Intents:
+        """Load `folder`/sentences/*.yaml, where folder is e.g. intents/en."""
+        from voice_glimmers.language.intent_files import load_dir
+
+        return load_dir(Path(folder))
+
+    @classmethod
+    def from_yaml(cls, *streams: IO[str]) -> Intents:
+        """Load from open YAML streams; a stream's `name` names it in errors."""
+        from voice_glimmers.language.intent_files import load_streams
+
+        return load_streams(streams)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.grammar.intents)
+
+    def examples(self, intent: str, n: int = 3) -> list[str]:
+        """A few natural example phrases for an intent (for help)."""
+        return list(self.examples_of.get(intent, ()))[:n]
+
+    def words(self, text: str) -> list[str]:
+        """Lower-case words without punctuation; "here's" becomes "heres"."""
+        return [word for word, _, _ in _tokens(text)]
+
+    def mend(self, words: list[str], known: frozenset[str]) -> list[str]:
+        """Words that sound like ours replaced by ours, one for one."""
+        from rapidfuzz import fuzz, process
+
+        mended = []
+        for word in words:
+            if word in self.misheard:
+                word = self.misheard[word]
+            elif word not in known and len(word) >= 5 and word.isalpha():
+                best = process.extractOne(word, known, scorer=fuzz.ratio, processor=None,
+                                          score_cutoff=85)
+                word = best[0] if best else word
+            mended.append(word)
+        return mended
+
+    def trim(self, positions: list[int], words: list[str]) -> list[int]:
+        """Positions of free text without hesitations or skip words at either end."""
+        kept = [i for i in positions if words[i] not in self.hesitations]
+        changed = True
+        while kept and changed:
+            changed = False
+            for skip in self.skip_words:
+                n = len(skip)
+                if tuple(words[i] for i in kept[:n]) == skip:
+                    kept, changed = kept[n:], True
+                elif (len(kept) >= n and tuple(words[i] for i in kept[-n:]) == skip
+                      and not _ends_a_sentence(skip, [words[i] for i in kept[:-n]])):
+                    kept, changed = kept[:-n], True
+        return kept
+
+    def hedged(self, words: list[str], where: list[int]) -> list[list[int]]:
+        """`where` without softeners and one lead-in, then two..., then one tail-off, two...
+
+        Only the versions that differ from `where` (and keep a word) are given,
+        fewest words taken away first.
+        """
+        lead = list(where)
+        stages = []
+        while lead:
+            if words[lead[0]] in self.hesitations:
+                lead = lead[1:]
+                continue
+            n = _starts_with([words[i] for i in lead[:MAX_HEDGE_WORDS]], self.lead_ins)
+            if not n or n == len(lead):
+                break
+            lead = lead[n:]
+            stages.append(lead)
+        stages = [[i for i in stage if words[i] not in self.softeners]
+                  for stage in stages or [lead]]
+        both = stages[-1]
+        while both:
+            last = [words[i] for i in reversed(both[-MAX_HEDGE_WORDS:])]
+            n = _starts_with(last, self.tail_offs)
+            if not n or n == len(both):
+                break
+            both = both[:-n]
+            stages.append(both)
+        versions: list[list[int]] = []
+        for version in stages:
+            if version and version != where and version not in versions:
+                versions.append(version)
+        return versions
+
+    def strict(
+        self, words: list[str], prefer: tuple[str, ...] = ()
+    ) -> tuple[str, Span | None] | None:
+        """hassil's best match among the intents that can match these words.
+
+        Intents in `prefer` win over the others when they match at all.
+        """
+        from hassil import recognize_best
+
+        plain = {w for w in words if w not in self.hesitations}
+        names = [name for name, vocab in self.vocabulary.items()
+                 if (plain <= vocab if vocab is not None else _heard(self.anchors[name], plain))]
+        result = None
+        for group in ([n for n in names if n in prefer], [n for n in names if n not in prefer]):
+            if group and result is None:
+                grammar = replace(self.grammar,
+                                  intents={n: self.grammar.intents[n] for n in group})
+                result = recognize_best(" ".join(words), grammar)
+        if result is None:
+            return None
+        for name in FREE_SLOTS:
+            entity = result.entities.get(name)
+            if entity is not None and entity.text_span is not None:
+                return result.intent.name, _word_span(name, entity.text_span, words)
+        return result.intent.name, None
+
+
+def _heard(anchors: frozenset[str] | None, plain: set[str]) -> bool:
+    """Whether one of an intent's anchors was heard (always, if it has none)."""
+    return anchors is None or not anchors.isdisjoint(plain)
+
+
+def _starts_with(words: list[str], phrases: dict[str, tuple[tuple[str, ...], ...]]) -> int:
+    """How many of `words` the longest phrase they start with covers (0 if none).
+
+    `phrases` maps a first word to the phrases (as word tuples) starting with it.
+    """
+    for phrase in phrases.get(words[0], ()) if words else ():
+        if tuple(words[:len(phrase)]) == phrase:
+            return len(phrase)
+    return 0
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """Each word as matched (lower case, no apostrophes) and where it is in `text`."""
+    found = ((_APOSTROPHES.sub("", m.group().lower()), m.start(), m.end())
+             for m in _WORD.finditer(text))
+    return [token for token in found if token[0]]
+
+
+def _free_text(text: str, tokens: list[tuple[str, int, int]], kept: list[int]) -> str:
+    """The words at `kept` as they were written (case, commas), one space between runs."""
+    out = ""
+    for n, i in enumerate(kept):
+        if n and kept[n - 1] == i - 1:
+            between = text[tokens[i - 1][2]:tokens[i][1]]
+            out += between if between.isprintable() else " "
+        elif n:
+            out += " "
+        out += text[tokens[i][1]:tokens[i][2]]
+    return " ".join(out.split())
+
+
+def _word_span(name: str, chars: tuple[int, int], words: list[str]) -> Span:
+    """The words a character span of " ".join(words) covers."""
+    first = last = None
+    offset = 0
+    for i, word in enumerate(words):
+        if offset + len(word) > chars[0] and offset < chars[1]:
+            first = i if first is None else first
+            last = i
+        offset += len(word) + 1
+    if first is None or last is None:
+        return name, 0, 0
+    return name, first, last + 1
+
+
+def understand(text: str, intents: Intents, *, today: date, week_start: int = 0) -> Match | None:
+    """The intent and slots of one utterance, or None when it is not for us."""
+    from rapidfuzz import fuzz
+
+    tokens = _tokens(text)
+    words = [word for word, _, _ in tokens]
+    if not words or len(words) > MAX_WORDS:
+        return None
+    when = find_when(" ".join(words), today, week_start=week_start)
+    mended: list[list[str]] = []  # the words mended, once the words as heard matched nothing
+    for source, drop, where, hedged in _attempts(intents, words, when, mended):
+        found = intents.strict([source[i] for i in where], WHEN_INTENTS if drop else ())
+        if found is None:
+            continue
+        if hedged and found[1] is not None and source[where[0]] in intents.required[found[0]]:
+            continue  # "i think glimmer is a lovely word": talk about the word, not a glimmer
+        slots = _slots(intents, found[0], found[1], where, (text, tokens), when, today,
+                       _outside(len(source), drop))
+        if slots is not None:
+            score = 100.0 if source is words else fuzz.ratio(" ".join(words), " ".join(source))
+            return Match(found[0], slots, score, text)
+    fixed = mended[0]
+    where = _outside(len(fixed), when)
+    fuzzy = _fuzzy(intents, [fixed[i] for i in where])
+    if fuzzy is not None:
+        intent, span, score = fuzzy
+        slots = _slots(intents, intent, span, where, (text, tokens), when, today)
+        if slots is not None:
+            return Match(intent, slots, score, text)
+    return None
+
+
+def _attempts(
+    intents: Intents, words: list[str], when: WhenSpan | None, mended: list[list[str]]
+) -> Iterator[tuple[list[str], WhenSpan | None, list[int], bool]]:
+    """What the strict matcher tries, in order: (words, time words left out, where, hedged).
+
+    The words as heard, then mended (appended to `mended`, only computed if
+    needed), each with and without the time words; then without hedges.
+    """
+    drops = (None, when) if when is not None else (None,)
+    for drop in drops:
+        yield words, drop, _outside(len(words), drop), False
+    fixed = intents.mend(words, intents.known)
+    mended.append(fixed)
+    if fixed != words:
+        for drop in drops:
+            yield fixed, drop, _outside(len(fixed), drop), False
+    else:
+        fixed = words
+    for drop in drops:
+        for kept in intents.hedged(fixed, _outside(len(fixed), drop)):
+            yield fixed, drop, kept, True
+
+
+def _fuzzy(intents: Intents, words: list[str]) -> tuple[str, Span | None, float] | None:
+    """The clear best fuzzy match, or None (below the threshold, or a near tie)."""
+    ranked = intents.table.rank(words, ignore=intents.hesitations, light=intents.skip_tokens,
+                                required=intents.required)
+    if not ranked:
+        return None
+    intent, score, span = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    needed = CAPTURE_THRESHOLD if intent == "capture_glimmer" else FUZZY_THRESHOLD
+    if score < needed or score - runner_up < FUZZY_MARGIN:
+        _LOGGER.debug("no clear fuzzy match for %r: %s", words, ranked[:2])
+        return None
+    return intent, span, score
+
+
+_PLACE_WORDS = frozenset({"at", "in", "on"})
+
+
+def _said_straight_after_wake_word(words: list[str], first: int, intents: Intents) -> bool:
+    """'glimmer, at lunch a stranger smiled': a place word right after the wake word opens
+    a glimmer; after other words it is the light seen somewhere ('a glimmer in her eye')."""
+    if words[first] not in _PLACE_WORDS:
+        return False
+    before = [w for w in words[:first] if w not in intents.hesitations]
+    return len(before) == 1 and intents.misheard.get(before[0], before[0]) in ("glimmer",
+                                                                              "glimmers")
+
+
+def _outside(size: int, span: WhenSpan | None) -> list[int]:
+    return [i for i in range(size) if span is None or not span.start <= i < span.end]
+
+
+def _slots(
+    intents: Intents,
+    intent: str,
+    span: Span | None,
+    where: list[int],
+    heard: tuple[str, list[tuple[str, int, int]]],
+    when: WhenSpan | None,
+    today: date,
+    around: list[int] | None = None,
+) -> dict[str, Any] | None:
+    """Slots for a match, or None when its free text is unusable (try the next layer).
+
+    Free text is every position of `around` (default `where`) from the first
+    to the last word the match gave it, so a softener inside it stays.
+    """
+    text, tokens = heard
+    words = [word for word, _, _ in tokens]
+    slots: dict[str, Any] = {}
+    if span is not None:
+        name, first, last = span
+        inside = (where[first:last] if around is None or first >= last else
+                  [i for i in around if where[first] <= i <= where[last - 1]])
+        free = intents.trim(inside, words)
+        timed = {i for i in free if when is not None and when.start <= i < when.end}
+        if when is not None and free and all(i in timed or words[i] in TIME_LINKS for i in free):
+            return None  # "glimmers from last week": time words are not a glimmer
+        if (name == "text" and free and words[free[0]] in intents.not_glimmer_starts
+                and not _said_straight_after_wake_word(words, free[0], intents)):
+            return None  # "what is a glimmer", "a glimmer of hope": not a glimmer to save
+        if name == "query" and free and words[free[0]] in intents.not_query_starts:
+            return None  # "was there a glimmer of recognition": not a search
+        if free:
+            slots[name] = _free_text(text, tokens, free)
+        elif name == "query":
+            return None
+    if intent in WHEN_INTENTS:
+        slots["when"] = when.range if when is not None else DateRange(today, today)
+    return slots
+
+
+def describe(match: Match | None) -> str:
+    """One readable line for a match (for `understand` without --json)."""
+    if match is None:
+        return "(no intent)"
+    parts = [f"{k}={v.start}..{v.end}" if isinstance(v, DateRange) else f"{k}={v!r}"
+             for k, v in match.slots.items()]
+    return " ".join([match.intent, *parts, f"(score {match.score:.0f})"])

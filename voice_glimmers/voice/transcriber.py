@@ -1,0 +1,151 @@
+"""Speech recognition: what was heard, as partial and final results, from Vosk.
+
+Only this module imports vosk, and only inside VoskTranscriber. End of speech comes
+from the model's own endpoint rules (conf/model.conf).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from voice_glimmers.core.errors import ModelNotFound
+from voice_glimmers.voice.models import is_model_dir
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    conf: float
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The words heard so far in an utterance that has not ended yet."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One finished stretch of speech. Times are seconds of audio since the start."""
+
+    text: str
+    confidence: float
+    start: float
+    end: float
+    words: tuple[Word, ...]
+
+
+class Transcriber(Protocol):
+    def accept(self, frame: bytes) -> list[Partial | Utterance]: ...
+
+    def flush(self) -> list[Partial | Utterance]: ...
+
+    def reset(self) -> None: ...
+
+
+def utterance_from_words(words: tuple[Word, ...], *, at: float) -> Utterance | None:
+    """An Utterance from recognised words (None when there are none); `at` is used
+    for the times when there are no words."""
+    text = " ".join(w.word for w in words).strip()
+    if not text:
+        return None
+    confidence = sum(w.conf for w in words) / len(words) if words else 1.0
+    start = words[0].start if words else at
+    end = words[-1].end if words else at
+    return Utterance(text=text, confidence=confidence, start=start, end=end, words=words)
+
+
+class VoskTranscriber:
+    """A Vosk recogniser over one model folder, fed 16 kHz mono int16 blocks.
+
+    Feed it blocks of about 0.1 s: Vosk checks for the end of speech once per block.
+    Not thread-safe; use it from one thread (Vosk releases the GIL while decoding).
+    """
+
+    def __init__(self, model_dir: Path, *, sample_rate: int = 16000):
+        model_dir = Path(model_dir)
+        if not is_model_dir(model_dir):
+            raise ModelNotFound(
+                f"{model_dir} is not a Vosk model folder (it has no am/final.mdl and "
+                "conf/model.conf); see 'voice-glimmers model list'"
+            )
+        try:
+            import vosk
+        except ImportError:
+            raise ModelNotFound("speech recognition needs the vosk package: "
+                                "pip install vosk") from None
+        # Kaldi prints warnings at level -1 ("Discarding word-ids ..."): keep them for -v
+        vosk.SetLogLevel(0 if _LOGGER.isEnabledFor(logging.DEBUG) else -2)
+        try:
+            self._model = vosk.Model(str(model_dir))
+        except Exception as err:  # vosk raises a bare Exception for a model it cannot load
+            raise ModelNotFound(
+                f"the speech model in {model_dir} could not be loaded ({err}); it may be "
+                "damaged or incomplete: download it again with 'voice-glimmers model download'"
+            ) from None
+        self.model_dir = model_dir
+        self.sample_rate = sample_rate
+        self._recognizer = vosk.KaldiRecognizer(self._model, float(sample_rate))
+        self._recognizer.SetWords(True)
+        self._recognizer.SetPartialWords(True)
+        self._samples = 0
+        self._ignore_before = 0.0
+        self._last_partial = ""
+
+    @property
+    def position(self) -> float:
+        """Seconds of audio accepted so far."""
+        return self._samples / self.sample_rate
+
+    def accept(self, frame: bytes) -> list[Partial | Utterance]:
+        self._samples += len(frame) // 2
+        if self._recognizer.AcceptWaveform(bytes(frame)):
+            return self._final(self._recognizer.Result())
+        result = json.loads(self._recognizer.PartialResult())
+        words = self._words(result.get("partial_result"))
+        text = " ".join(w.word for w in words) if words is not None else result.get("partial", "")
+        if text == self._last_partial:
+            return []
+        self._last_partial = text
+        return [Partial(text)] if text else []
+
+    def flush(self) -> list[Partial | Utterance]:
+        return self._final(self._recognizer.FinalResult())
+
+    def reset(self) -> None:
+        """Forget whatever is half-heard. Vosk may still decode audio it had buffered,
+        so words that began before this moment are dropped from later results too."""
+        self._recognizer.Reset()
+        self._ignore_before = self.position
+        self._last_partial = ""
+
+    def _final(self, raw: str) -> list[Partial | Utterance]:
+        self._last_partial = ""
+        result = json.loads(raw)
+        words = self._words(result.get("result"))
+        if words is None:  # no word list: only the text (should not happen with SetWords)
+            text = result.get("text", "").strip()
+            words = (Word(text, 1.0, self.position, self.position),) if text else ()
+        utterance = utterance_from_words(words, at=self.position)
+        if utterance is not None:
+            _LOGGER.debug("heard %r (%.2f) %.2f-%.2f s", utterance.text, utterance.confidence,
+                          utterance.start, utterance.end)
+        return [utterance] if utterance is not None else []
+
+    def _words(self, items: list[dict[str, Any]] | None) -> tuple[Word, ...] | None:
+        if items is None:
+            return None
+        return tuple(
+            Word(str(w["word"]), float(w.get("conf", 1.0)), float(w["start"]), float(w["end"]))
+            for w in items
+            if float(w["start"]) >= self._ignore_before and str(w["word"]).strip()
+        )
