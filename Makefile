@@ -28,7 +28,7 @@ system-packages:
 run: install
 	$(BIN)/voice-glimmers listen $(ARGS)
 
-test: system-packages install-test
+test: system-packages install-test lint
 	$(BIN)/python -m pytest $(ARGS)
 
 bench: install-test
@@ -37,6 +37,7 @@ bench: install-test
 lint: install-test
 	$(BIN)/ruff check voice_glimmers tests bench
 	$(BIN)/mypy voice_glimmers
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

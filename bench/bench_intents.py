@@ -72,7 +72,8 @@ def main() -> int:
     cases = sentences()
 
     start = time.perf_counter()
-    from voice_glimmers.understand.matcher import Intents, understand
+    from voice_glimmers.language.intents import Intents
+    from voice_glimmers.understand.matcher import understand
 
     Intents.from_dir(ENGLISH)
     first_load = (time.perf_counter() - start) * 1000

@@ -20,9 +20,10 @@ import time
 import wave
 from pathlib import Path
 
+from voice_glimmers.core.heard import Utterance
 from voice_glimmers.voice.audio import WavSource
 from voice_glimmers.voice.models import package_models
-from voice_glimmers.voice.transcriber import Utterance, VoskTranscriber
+from voice_glimmers.voice.transcriber import VoskTranscriber
 
 PHRASES = [
     "안녕하세요 오늘 날씨가 좋네요", "저는 공원에서 산책을 좋아합니다",

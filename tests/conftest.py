@@ -24,6 +24,7 @@ def _private_home(tmp_path_factory, monkeypatch):
         "VOICE_GLIMMERS_NOW",
         "VOICE_GLIMMERS_CONFIG",
         "VOICE_GLIMMERS_MODEL",
+        "VOICE_GLIMMERS_INTENTS",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from voice_glimmers.voice.transcriber import Utterance
+from voice_glimmers.core.heard import Utterance
 
 FRAME_SECONDS = 0.1
 

@@ -18,21 +18,22 @@ import numpy as np
 import pytest
 
 from voice_glimmers.core.errors import AudioDeviceError
-from voice_glimmers.voice.audio import SAMPLE_RATE, DeviceInfo, MicSource, list_devices
-from voice_glimmers.voice.microphone import find_input_device
+from voice_glimmers.voice.audio import SAMPLE_RATE
+from voice_glimmers.voice.microphone import DeviceInfo, MicSource, find_input_device, list_devices
 
 pytestmark = pytest.mark.slow
 
 # Records from a microphone until a line arrives on stdin; prints JSON lines.
 PROBE = r"""
 import json, sys, threading, time
-from voice_glimmers.voice.audio import MicSource
+from voice_glimmers.voice.microphone import MicSource
 
 device, out, model = sys.argv[1], sys.argv[2], sys.argv[3]
 say = lambda **kw: print(json.dumps(kw), flush=True)
 transcriber = None
 if model != "-":
-    from voice_glimmers.voice.transcriber import Utterance, VoskTranscriber
+    from voice_glimmers.core.heard import Utterance
+from voice_glimmers.voice.transcriber import VoskTranscriber
     transcriber = VoskTranscriber(model)
 mic = MicSource(device, on_status=lambda m: say(status=m))
 say(ready=mic.device_name)

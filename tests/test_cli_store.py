@@ -17,8 +17,9 @@ from voice_glimmers.app.cli import main
 from voice_glimmers.app.settings import Settings, intents_dir
 from voice_glimmers.core.clock import PinnedClock
 from voice_glimmers.core.errors import GlimmersError
-from voice_glimmers.language.tags import TagVocabulary, tag_text
+from voice_glimmers.language.tags import TagVocabulary
 from voice_glimmers.store.glimmer_store import GlimmerStore
+from voice_glimmers.understand.tags import tag_text
 
 NOW = "2026-11-27T20:30:00+00:00"
 UTC = timezone.utc

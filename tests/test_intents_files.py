@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.errors import IntentFileError
-from voice_glimmers.understand.matcher import Intents, Match, understand
-from voice_glimmers.understand.when import DateRange
+from voice_glimmers.language.intents import Intents
+from voice_glimmers.understand.matcher import Match, strict, understand
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGLISH = ROOT / "intents" / "en"
@@ -177,13 +178,12 @@ def test_missing_folder_and_unreadable_file(tmp_path):
 def test_malformed_file_through_the_cli(tmp_path, monkeypatch, capsys):
     """A broken intent file is one line on stderr and exit 1, never a traceback."""
     from voice_glimmers.app import cli
-    from voice_glimmers.app import settings as config
 
     shutil.copytree(ENGLISH / "sentences", tmp_path / "intents" / "en" / "sentences")
     (tmp_path / "intents" / "en" / "sentences" / "help.yaml").write_text(
         "language: en\nintents:\n  help:\n    data:\n      - sentences: ['[help']\n",
         encoding="utf-8")
-    monkeypatch.setattr(config, "project_dir", lambda: tmp_path)
+    monkeypatch.setenv("VOICE_GLIMMERS_INTENTS", str(tmp_path / "intents"))
     assert cli.main(["understand", "help"]) == 1
     out, err = capsys.readouterr()
     assert out == ""
@@ -253,7 +253,7 @@ def test_anchors_only_skip_intents_that_cannot_match(english):
                                   exclude_sentences_with_wildcards=False):
         said = re.sub(r"\{\w+\}", lambda _: rng.choice(["the sea", "my dog", "rain"]), said)
         words = english.words(said)
-        assert english.strict(words) == unanchored.strict(words), said
+        assert strict(english, words) == strict(unanchored, words), said
 
 
 ANY_TEXT = st.one_of(

@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from voice_glimmers.understand.matcher import FUZZY_THRESHOLD, Intents, understand
-from voice_glimmers.understand.phrase_table import word_score
+from voice_glimmers.language.intents import Intents
+from voice_glimmers.understand.fuzzy import word_score
+from voice_glimmers.understand.matcher import FUZZY_THRESHOLD, understand
 
 FRIDAY = date(2026, 11, 27)
 

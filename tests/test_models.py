@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from voice_glimmers.app import cli
-from voice_glimmers.app import settings as config
 from voice_glimmers.app.settings import Settings
 from voice_glimmers.core.errors import ModelDownloadError, ModelNotFound
+from voice_glimmers.voice import models
 from voice_glimmers.voice.models import (
     DEFAULT_MODEL,
     download_model,
@@ -222,7 +222,7 @@ def test_model_language_from_the_folder_name(tmp_path, name, lang):
 
 def test_resolution_order(tmp_path, monkeypatch):
     project = tmp_path / "project"
-    monkeypatch.setattr(config, "project_dir", lambda: project)
+    monkeypatch.setattr(models, "project_models_dir", lambda: project / "models")
     home = tmp_path / "home"
     places = {
         "explicit": tmp_path / "explicit/vosk-model-small-fr-0.22",
@@ -262,7 +262,7 @@ def test_a_wrong_explicit_model_is_an_error_not_a_silent_fallback(tmp_path):
 
 
 def test_no_model_anywhere_says_how_to_get_one(tmp_path, monkeypatch):
-    monkeypatch.setattr(config, "project_dir", lambda: tmp_path / "project")
+    monkeypatch.setattr(models, "project_models_dir", lambda: tmp_path / "project" / "models")
     monkeypatch.setattr("voice_glimmers.voice.models.package_models", lambda: [])
     with pytest.raises(ModelNotFound) as caught:
         resolve_model(None, Settings(), {"HOME": str(tmp_path)})

@@ -14,9 +14,10 @@ import pytest
 
 from voice_glimmers.app.settings import Settings
 from voice_glimmers.core.errors import ModelNotFound
+from voice_glimmers.core.heard import Partial, Utterance
 from voice_glimmers.voice.audio import WavSource
 from voice_glimmers.voice.models import package_models
-from voice_glimmers.voice.transcriber import Partial, Utterance, VoskTranscriber
+from voice_glimmers.voice.transcriber import VoskTranscriber
 
 pytestmark = pytest.mark.slow
 

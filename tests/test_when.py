@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voice_glimmers.core.clock import glimmer_day, parse_moment
+from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.errors import GlimmersError
-from voice_glimmers.understand.when import DateRange, number_words, resolve_when
+from voice_glimmers.understand.when import number_words, resolve_when
 
 FRIDAY = date(2026, 11, 27)
 

@@ -13,12 +13,10 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from voice_glimmers.app.context import Context
 from voice_glimmers.core.errors import GlimmersError
-
-if TYPE_CHECKING:
-    from voice_glimmers.app.cli import Context
 
 _LOGGER = logging.getLogger(__name__)
 _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
@@ -203,7 +201,7 @@ def cmd_listen(ctx: Context) -> int:
 
             source = WavSource(args.input, realtime=args.realtime)
         else:
-            from voice_glimmers.voice.audio import MicSource
+            from voice_glimmers.voice.microphone import MicSource
 
             source = MicSource(args.device, on_status=lambda text: display.line("microphone", text))
         wake = settings.wake_word

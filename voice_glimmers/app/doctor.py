@@ -76,8 +76,7 @@ def check_model(settings: Settings, explicit: Path | None) -> str:
 
 
 def check_microphone(device: str | None) -> str:
-    from voice_glimmers.voice.audio import MicSource
-    from voice_glimmers.voice.microphone import find_input_device, list_devices
+    from voice_glimmers.voice.microphone import MicSource, find_input_device, list_devices
 
     chosen = find_input_device(device, list_devices())
     source = MicSource(device if device is not None else chosen.index)

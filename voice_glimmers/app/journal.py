@@ -13,36 +13,18 @@ import re
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
-from voice_glimmers.app.settings import Settings
-from voice_glimmers.core.clock import Clock, glimmer_day, parse_moment, system_clock
+from voice_glimmers.app.context import Context, open_store
+from voice_glimmers.core.clock import glimmer_day, parse_moment
+from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.errors import GlimmersError, UnknownWhen
-from voice_glimmers.store.dbfile import describe_os_error, write_atomically
-from voice_glimmers.store.glimmer_store import GlimmerStore
-from voice_glimmers.understand.when import DateRange, resolve_when
-
-if TYPE_CHECKING:
-    from voice_glimmers.app.cli import Context
+from voice_glimmers.core.files import describe_os_error, write_atomically
+from voice_glimmers.understand.when import resolve_when
 
 _LOGGER = logging.getLogger(__name__)
 
 _ISO_DAYS = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s*(?:\.\.|to)\s*(\d{4}-\d{2}-\d{2}))?$")
 _WHEN_HINT = "try today, yesterday, 'this week', 'last month', a date like 2026-11-20, or all"
-
-
-def open_store(settings: Settings, clock: Clock, notices: TextIO | None = None) -> GlimmerStore:
-    """The person's store; anything it has to tell them (a restored backup) goes to stderr.
-
-    Backups and set-aside files are named by the system clock, whatever `clock`
-    (a pinned --now) says: a backup named in the future would win every recovery.
-    """
-    store = GlimmerStore.open(
-        settings.db_path, day_start_hour=settings.day_start_hour, clock=system_clock
-    )
-    for notice in store.notices:
-        print(notice, file=notices or sys.stderr)
-    return store
 
 
 def days_named(words: str, today: date, *, week_start: int = 0) -> DateRange:
@@ -133,8 +115,8 @@ def read_input(path: Path) -> str:
 
 def cmd_add(ctx: Context) -> int:
     """Save one glimmer typed on the command line."""
-    from voice_glimmers.store.glimmer_store import validate_text
-    from voice_glimmers.views.formats import day_heading
+    from voice_glimmers.core.days import long_date
+    from voice_glimmers.core.glimmer import validate_text
 
     s = ctx.settings
     now = ctx.clock()
@@ -145,7 +127,8 @@ def cmd_add(ctx: Context) -> int:
     # Tags come from the same word list the voice loop uses; a broken list never stops a save.
     try:
         from voice_glimmers.app.settings import intents_dir
-        from voice_glimmers.language.tags import TagVocabulary, tag_text
+        from voice_glimmers.language.tags import TagVocabulary
+        from voice_glimmers.understand.tags import tag_text
 
         tags = tag_text(text, TagVocabulary.from_dir(intents_dir() / s.language))
     except GlimmersError as err:
@@ -154,7 +137,7 @@ def cmd_add(ctx: Context) -> int:
     with open_store(s, ctx.clock) as store:
         glimmer = store.add(text, at=at, source="text", tags=tags)
         today = store.day_of(now)
-    when = "" if glimmer.day == today else f" for {day_heading(glimmer.day)}"
+    when = "" if glimmer.day == today else f" for {long_date(glimmer.day)}"
     print(f"Saved{when} (id {glimmer.id}): {glimmer.text}")
     return 0
 
@@ -162,7 +145,8 @@ def cmd_add(ctx: Context) -> int:
 def cmd_list(ctx: Context) -> int:
     """Glimmers of a day or range of days, grouped by day (default: today)."""
     from voice_glimmers.core.clock import glimmer_day
-    from voice_glimmers.views.formats import day_heading, to_json, to_listing
+    from voice_glimmers.core.days import long_date
+    from voice_glimmers.views.formats import to_json, to_listing
 
     s = ctx.settings
     words = " ".join(ctx.args.when).strip() or "today"
@@ -182,9 +166,9 @@ def cmd_list(ctx: Context) -> int:
         # Their own words when they used words; a date is said as a day.
         when = words
         if words[:1].isdigit():
-            when = f"on {day_heading(span.start)}"
+            when = f"on {long_date(span.start)}"
             if span.end != span.start:
-                when = f"from {day_heading(span.start)} to {day_heading(span.end)}"
+                when = f"from {long_date(span.start)} to {long_date(span.end)}"
         elif words.startswith("the "):
             when = f"in {words}"
         print(f"Nothing saved {when}, and that's alright.")

@@ -13,9 +13,9 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from voice_glimmers import APP_NAME
 from voice_glimmers.core.errors import GlimmersError
 
-APP_NAME = "voice-glimmers"
 DEFAULT_CRISIS_MESSAGE = (
     "I'm really glad you said something. You deserve support right now. "
     "Please reach out to someone now: a person you trust, a crisis line, "
@@ -35,13 +35,14 @@ def user_config_file() -> Path:
     return user_config_path(APP_NAME, appauthor=False) / "config.toml"
 
 
-def project_dir() -> Path:
-    """The source checkout this package runs from (holds intents/ and models/)."""
-    return Path(__file__).resolve().parents[2]
+def intents_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The folder of language folders (en/, ...): VOICE_GLIMMERS_INTENTS, for someone
+    writing a new language, or else the one that ships with voice-glimmers."""
+    from voice_glimmers.language.bundle import packaged_intents
 
-
-def intents_dir() -> Path:
-    return project_dir() / "intents"
+    env = os.environ if env is None else env
+    named = env.get("VOICE_GLIMMERS_INTENTS")
+    return Path(named).expanduser() if named else packaged_intents()
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,14 @@ import logging
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
-from voice_glimmers.app.settings import Settings
+from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.errors import InvalidText, StoreError
+from voice_glimmers.core.glimmer import Glimmer
+from voice_glimmers.core.protocols import Store
+from voice_glimmers.core.words import plain_words
 from voice_glimmers.dialogue.reflection import (
     compose_reflection,
     count_words,
@@ -25,9 +29,8 @@ from voice_glimmers.dialogue.reflection import (
     search_readback,
 )
 from voice_glimmers.language.bundle import Language
-from voice_glimmers.language.tags import plain_words, tag_text
-from voice_glimmers.store.glimmer_store import Glimmer, GlimmerStore
 from voice_glimmers.understand.matcher import MAX_WORDS, Match
+from voice_glimmers.understand.tags import tag_text
 from voice_glimmers.understand.utterance import (
     after_wake_word,
     as_said,
@@ -38,7 +41,6 @@ from voice_glimmers.understand.utterance import (
     understand_said,
     wake_forms,
 )
-from voice_glimmers.understand.when import DateRange
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +54,22 @@ CRISIS_CARE_SECONDS = 300  # after a crisis answer, what is not a command is met
 TOO_MANY_WORDS = MAX_WORDS  # more than this is not understood as one thing to keep
 CONFIRM_BELOW = 0.6
 """Speech recognised with less confidence than this is read back before it is saved."""
+
+
+class ConversationSettings(Protocol):
+    """The settings a conversation needs (app.settings.Settings has them all)."""
+
+    @property
+    def wake_word(self) -> str | None: ...
+
+    @property
+    def week_start(self) -> int: ...
+
+    @property
+    def crisis_message(self) -> str: ...
+
+    @property
+    def db_path(self) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -87,9 +105,9 @@ class Dialogue:
 
     def __init__(
         self,
-        store: GlimmerStore,
+        store: Store,
         language: Language,
-        settings: Settings,
+        settings: ConversationSettings,
         *,
         question_timeout: float | None = None,
         rng: random.Random | None = None,

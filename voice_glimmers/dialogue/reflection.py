@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from voice_glimmers.core.days import DateRange
+from voice_glimmers.core.glimmer import Glimmer
+from voice_glimmers.core.protocols import Store
 from voice_glimmers.language.replies import Phrases
-from voice_glimmers.store.glimmer_store import Glimmer, GlimmerStore
-from voice_glimmers.understand.when import DateRange
 
 READ_AT_ONCE = 5
 _NUMBER_WORDS = (
@@ -205,7 +206,7 @@ class Memory:
     glimmer: Glimmer
 
 
-def memories(store: GlimmerStore, today: date) -> list[Memory]:
+def memories(store: Store, today: date) -> list[Memory]:
     """At most one 'on this day' glimmer: a year, a month or a week ago (the furthest first)."""
     candidates = []
     try:

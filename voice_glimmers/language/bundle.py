@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
+from voice_glimmers.language.intents import Intents
 from voice_glimmers.language.replies import Phrases
 from voice_glimmers.language.safety import Signs
 from voice_glimmers.language.tags import TagVocabulary
-from voice_glimmers.understand.matcher import Intents
+
+
+def packaged_intents() -> Path:
+    """The intents/ folder that ships inside the package (voice_glimmers/intents in a
+    wheel), or the repository's own intents/ when running from a source checkout."""
+    packaged = Path(str(files("voice_glimmers") / "intents"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "intents"
 
 
 @dataclass(frozen=True)

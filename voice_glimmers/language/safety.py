@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import IO, Union
 
 from voice_glimmers.core.errors import IntentFileError
+from voice_glimmers.core.words import plain_words
 from voice_glimmers.language.datafile import read_data_file, read_yaml
-from voice_glimmers.language.tags import plain_words
 
 KINDS = ("crisis", "hard_feelings", "none_found", "no_answer")
 

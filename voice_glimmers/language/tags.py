@@ -1,32 +1,15 @@
-"""Tags: the senses and themes a glimmer touches, from a word list kept as data."""
+"""Tag words: for each sense or theme, the words that bring it (intents/<lang>/tags.yaml)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from voice_glimmers.core.errors import IntentFileError
+from voice_glimmers.core.words import plain_words
 from voice_glimmers.language.datafile import read_data_file, read_yaml
-
-_NOT_WORD = re.compile(r"[^\w\s]+")
-
-
-def plain_words(text: str) -> list[str]:
-    """Lower-case words with apostrophes and punctuation removed, as speech recognition gives."""
-    text = text.lower().replace("'", "").replace("\u2019", "")
-    return _NOT_WORD.sub(" ", text).split()
-
-
-def _forms(word: str) -> set[str]:
-    """A word and the few endings people add to it (cat, cats; walk, walking, walked)."""
-    forms = {word}
-    for ending in ("s", "es", "ing", "ed", "d"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            forms.add(word[: -len(ending)])
-    return forms
 
 
 @dataclass(frozen=True)
@@ -55,17 +38,3 @@ class TagVocabulary:
     @classmethod
     def from_dir(cls, folder: Path) -> TagVocabulary:
         return read_data_file(folder, "tags.yaml", cls.from_yaml)
-
-
-def tag_text(text: str, vocabulary: TagVocabulary) -> tuple[str, ...]:
-    """The tags a glimmer's text touches, in the vocabulary's order."""
-    words = plain_words(text)
-    forms = set().union(*(_forms(w) for w in words)) if words else set()
-    joined = " " + " ".join(words) + " "
-    found = []
-    for tag, tag_words in vocabulary.words.items():
-        if forms & tag_words or any(
-            " " + " ".join(p) + " " in joined for p in vocabulary.phrases[tag]
-        ):
-            found.append(tag)
-    return tuple(found)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from voice_glimmers.language.tags import plain_words
+from voice_glimmers.core.words import plain_words
 from voice_glimmers.understand.utterance import wake_forms
 
 _BARGE_IN_WORDS = frozenset({"stop", "glimmer", "glimmers", "please", "okay", "ok", "now", "quiet"})

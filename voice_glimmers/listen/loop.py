@@ -17,10 +17,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
-from typing import Any, Protocol
+from typing import Any
 
 from voice_glimmers.core.clock import Clock
 from voice_glimmers.core.errors import SpeechOutputError
+from voice_glimmers.core.heard import Utterance
+from voice_glimmers.core.protocols import AudioSource, Speaker, Transcriber
 from voice_glimmers.dialogue.conversation import Dialogue, Reply
 from voice_glimmers.listen.events import Display, EventLog
 from voice_glimmers.listen.gate import Gate, is_barge_in
@@ -33,27 +35,9 @@ EVENING_OFFER_HOURS = 2.0
 """The evening offer is made only within this many hours after the configured time."""
 
 
-class Source(Protocol):
-    def frames(self) -> Any: ...
-    def close(self) -> None: ...
-
-
-class Transcriber(Protocol):
-    def accept(self, frame: bytes) -> list[Any]: ...
-    def flush(self) -> list[Any]: ...
-    def reset(self) -> None: ...
-
-
-class Speaker(Protocol):
-    def say(self, text: str) -> None: ...
-    def stop(self) -> None: ...
-    def is_speaking(self) -> bool: ...
-    def wait(self, timeout: float | None = None) -> bool: ...
-
-
 @dataclass
 class Loop:
-    source: Source
+    source: AudioSource
     transcriber: Transcriber
     dialogue: Dialogue
     speaker: Speaker
@@ -146,7 +130,7 @@ class Loop:
 
     def _hear(self, heard: Any, heard_at: float, now: datetime) -> None:
         """One Partial or Utterance; `heard_at` is when the transcriber gave it (monotonic)."""
-        if not hasattr(heard, "confidence"):  # a Partial
+        if not isinstance(heard, Utterance):  # a Partial
             self.events.emit("partial", text=heard.text)
             self.display.partial(heard.text)
             return

@@ -9,12 +9,10 @@ the new one. Locking is the caller's job (see `store.GlimmerStore`).
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -28,7 +26,9 @@ except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
 
 from voice_glimmers.core.clock import system_clock
+from voice_glimmers.core.days import long_date
 from voice_glimmers.core.errors import StoreCorrupt, StoreError, StoreTooNew
+from voice_glimmers.core.files import describe_os_error, fsync_folder, write_atomically
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,64 +36,6 @@ SCHEMA_VERSION = 1
 META_TABLE = "_meta"
 BACKUPS_KEPT = 7
 _BACKUP_SUFFIX = re.compile(r"\.backup-(\d{4}-\d{2}-\d{2})$")
-
-_PROBLEMS = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EFBIG: "the file would be larger than this system allows",
-    errno.EROFS: "the folder is on a read-only disk",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.ENOTDIR: "part of the path is a file, not a folder",
-}
-
-
-def describe_os_error(err: OSError, *, missing: str = "the folder does not exist") -> str:
-    """A few plain words for what went wrong on the disk.
-
-    `missing` is what "no such file or directory" means where the caller is:
-    a folder to write in that is not there, or a file to read that is not.
-    """
-    if err.errno == errno.ENOENT:
-        return missing
-    return _PROBLEMS.get(err.errno or 0) or (err.strerror or str(err)).lower()
-
-
-def fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomically(path: Path, payload: bytes) -> int:
-    """Replace `path` with `payload` so that it is either all there or not at all.
-
-    Returns the open descriptor of the new file (the caller closes it). The file
-    is created 0600. On any failure the old file is left exactly as it was.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        os.close(fd)
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        fsync_folder(path.parent)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
 
 def remove_leftover_temps(path: Path) -> None:
     """Temp files left by a process killed mid-write (call with the lock held)."""
@@ -300,7 +242,7 @@ def recover(path: Path, clock: Callable[[], datetime]) -> list[str]:
         os.close(write_atomically(path, good))
         return [
             f"Your glimmer file could not be read, so I set it aside as {aside} "
-            f"and brought back the copy from {day:%A} {day.day} {day:%B %Y}. "
+            f"and brought back the copy from {long_date(day)}. "
             "Anything saved after that copy is still in the set-aside file."
         ]
     raise StoreCorrupt(

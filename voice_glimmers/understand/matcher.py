@@ -24,21 +24,24 @@ one of its anchors (each of its templates has one of them: "glimmer"). Free
 text ({text}, {query}) is always cut from the words as heard, never from mended
 ones, and keeps how it was written. Words are only mended when the words as
 heard match nothing. Utterances of more than MAX_WORDS words are not understood.
-Loading lives in intent_files.py.
+Loading lives in language/intents.py.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from voice_glimmers.understand.phrase_table import FREE_SLOTS, PhraseTable, Span
-from voice_glimmers.understand.when import DateRange, WhenSpan, find_when
+from voice_glimmers.core.days import DateRange
+from voice_glimmers.core.words import Token
+from voice_glimmers.core.words import tokens as tokens_of
+from voice_glimmers.language.intents import MAX_HEDGE_WORDS, Intents
+from voice_glimmers.language.phrase_table import FREE_SLOTS, Span
+from voice_glimmers.understand.fuzzy import rank
+from voice_glimmers.understand.when import WhenSpan, find_when
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,10 +63,7 @@ def _ends_a_sentence(skip: tuple[str, ...], before: list[str]) -> bool:
     """Is this skip word, at the end, part of what was meant ('the sky was okay')?"""
     return skip in _CAN_END_A_SENTENCE and bool(before) and before[-1] in _BEFORE_MEANT
 MAX_WORDS = 80
-MAX_HEDGE_WORDS = 6  # the longest lead-in or tail-off, in words
 TIME_LINKS = frozenset({"from", "on", "for", "of"})  # free text of these and time words is none
-_APOSTROPHES = re.compile(r"['’‘`´]")
-_WORD = re.compile(r"(?:[^\W_]|['’‘`´])+")
 
 
 @dataclass(frozen=True)
@@ -82,142 +82,94 @@ class Match:
                 "score": round(self.score, 1)}
 
 
-@dataclass(frozen=True, eq=False)
-class Intents:
-    """The intents of one language, loaded once (see intent_files for loading)."""
+def mend(intents: Intents, words: list[str], known: frozenset[str]) -> list[str]:
+    """Words that sound like ours replaced by ours, one for one."""
+    from rapidfuzz import fuzz, process
 
-    language: str
-    grammar: Any = field(repr=False)  # hassil.Intents
-    examples_of: dict[str, tuple[str, ...]] = field(repr=False)
-    skip_words: tuple[tuple[str, ...], ...] = field(repr=False)
-    hesitations: frozenset[str] = field(repr=False)
-    not_glimmer_starts: frozenset[str] = field(repr=False)
-    not_query_starts: frozenset[str] = field(repr=False)
-    misheard: dict[str, str] = field(repr=False)
-    lead_ins: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by first word
-    tail_offs: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by last, reversed
-    softeners: frozenset[str] = field(repr=False)
-    vocabulary: dict[str, frozenset[str] | None] = field(repr=False)  # None: has free text
-    anchors: dict[str, frozenset[str] | None] = field(repr=False)  # one is in every template
-    required: dict[str, frozenset[str]] = field(repr=False)
-    table: PhraseTable = field(repr=False)
-    known: frozenset[str] = field(repr=False)  # every word of every template
-    skip_tokens: frozenset[str] = field(repr=False)
+    mended = []
+    for word in words:
+        if word in intents.misheard:
+            word = intents.misheard[word]
+        elif word not in known and len(word) >= 5 and word.isalpha():
+            best = process.extractOne(word, known, scorer=fuzz.ratio, processor=None,
+                                      score_cutoff=85)
+            word = best[0] if best else word
+        mended.append(word)
+    return mended
 
-    @classmethod
-    def from_dir(cls, folder: Path) -> Intents:
-        """Load `folder`/sentences/*.yaml, where folder is e.g. intents/en."""
-        from voice_glimmers.language.intent_files import load_dir
+def trim(intents: Intents, positions: list[int], words: list[str]) -> list[int]:
+    """Positions of free text without hesitations or skip words at either end."""
+    kept = [i for i in positions if words[i] not in intents.hesitations]
+    changed = True
+    while kept and changed:
+        changed = False
+        for skip in intents.skip_words:
+            n = len(skip)
+            if tuple(words[i] for i in kept[:n]) == skip:
+                kept, changed = kept[n:], True
+            elif (len(kept) >= n and tuple(words[i] for i in kept[-n:]) == skip
+                  and not _ends_a_sentence(skip, [words[i] for i in kept[:-n]])):
+                kept, changed = kept[:-n], True
+    return kept
 
-        return load_dir(Path(folder))
+def hedged(intents: Intents, words: list[str], where: list[int]) -> list[list[int]]:
+    """`where` without softeners and one lead-in, then two..., then one tail-off, two...
 
-    @classmethod
-    def from_yaml(cls, *streams: IO[str]) -> Intents:
-        """Load from open YAML streams; a stream's `name` names it in errors."""
-        from voice_glimmers.language.intent_files import load_streams
+    Only the versions that differ from `where` (and keep a word) are given,
+    fewest words taken away first.
+    """
+    lead = list(where)
+    stages = []
+    while lead:
+        if words[lead[0]] in intents.hesitations:
+            lead = lead[1:]
+            continue
+        n = _starts_with([words[i] for i in lead[:MAX_HEDGE_WORDS]], intents.lead_ins)
+        if not n or n == len(lead):
+            break
+        lead = lead[n:]
+        stages.append(lead)
+    stages = [[i for i in stage if words[i] not in intents.softeners]
+              for stage in stages or [lead]]
+    both = stages[-1]
+    while both:
+        last = [words[i] for i in reversed(both[-MAX_HEDGE_WORDS:])]
+        n = _starts_with(last, intents.tail_offs)
+        if not n or n == len(both):
+            break
+        both = both[:-n]
+        stages.append(both)
+    versions: list[list[int]] = []
+    for version in stages:
+        if version and version != where and version not in versions:
+            versions.append(version)
+    return versions
 
-        return load_streams(streams)
+def strict(
+    intents: Intents, words: list[str], prefer: tuple[str, ...] = ()
+) -> tuple[str, Span | None] | None:
+    """hassil's best match among the intents that can match these words.
 
-    @property
-    def names(self) -> list[str]:
-        return sorted(self.grammar.intents)
+    Intents in `prefer` win over the others when they match at all.
+    """
+    from hassil import recognize_best
 
-    def examples(self, intent: str, n: int = 3) -> list[str]:
-        """A few natural example phrases for an intent (for help)."""
-        return list(self.examples_of.get(intent, ()))[:n]
-
-    def words(self, text: str) -> list[str]:
-        """Lower-case words without punctuation; "here's" becomes "heres"."""
-        return [word for word, _, _ in _tokens(text)]
-
-    def mend(self, words: list[str], known: frozenset[str]) -> list[str]:
-        """Words that sound like ours replaced by ours, one for one."""
-        from rapidfuzz import fuzz, process
-
-        mended = []
-        for word in words:
-            if word in self.misheard:
-                word = self.misheard[word]
-            elif word not in known and len(word) >= 5 and word.isalpha():
-                best = process.extractOne(word, known, scorer=fuzz.ratio, processor=None,
-                                          score_cutoff=85)
-                word = best[0] if best else word
-            mended.append(word)
-        return mended
-
-    def trim(self, positions: list[int], words: list[str]) -> list[int]:
-        """Positions of free text without hesitations or skip words at either end."""
-        kept = [i for i in positions if words[i] not in self.hesitations]
-        changed = True
-        while kept and changed:
-            changed = False
-            for skip in self.skip_words:
-                n = len(skip)
-                if tuple(words[i] for i in kept[:n]) == skip:
-                    kept, changed = kept[n:], True
-                elif (len(kept) >= n and tuple(words[i] for i in kept[-n:]) == skip
-                      and not _ends_a_sentence(skip, [words[i] for i in kept[:-n]])):
-                    kept, changed = kept[:-n], True
-        return kept
-
-    def hedged(self, words: list[str], where: list[int]) -> list[list[int]]:
-        """`where` without softeners and one lead-in, then two..., then one tail-off, two...
-
-        Only the versions that differ from `where` (and keep a word) are given,
-        fewest words taken away first.
-        """
-        lead = list(where)
-        stages = []
-        while lead:
-            if words[lead[0]] in self.hesitations:
-                lead = lead[1:]
-                continue
-            n = _starts_with([words[i] for i in lead[:MAX_HEDGE_WORDS]], self.lead_ins)
-            if not n or n == len(lead):
-                break
-            lead = lead[n:]
-            stages.append(lead)
-        stages = [[i for i in stage if words[i] not in self.softeners]
-                  for stage in stages or [lead]]
-        both = stages[-1]
-        while both:
-            last = [words[i] for i in reversed(both[-MAX_HEDGE_WORDS:])]
-            n = _starts_with(last, self.tail_offs)
-            if not n or n == len(both):
-                break
-            both = both[:-n]
-            stages.append(both)
-        versions: list[list[int]] = []
-        for version in stages:
-            if version and version != where and version not in versions:
-                versions.append(version)
-        return versions
-
-    def strict(
-        self, words: list[str], prefer: tuple[str, ...] = ()
-    ) -> tuple[str, Span | None] | None:
-        """hassil's best match among the intents that can match these words.
-
-        Intents in `prefer` win over the others when they match at all.
-        """
-        from hassil import recognize_best
-
-        plain = {w for w in words if w not in self.hesitations}
-        names = [name for name, vocab in self.vocabulary.items()
-                 if (plain <= vocab if vocab is not None else _heard(self.anchors[name], plain))]
-        result = None
-        for group in ([n for n in names if n in prefer], [n for n in names if n not in prefer]):
-            if group and result is None:
-                grammar = replace(self.grammar,
-                                  intents={n: self.grammar.intents[n] for n in group})
-                result = recognize_best(" ".join(words), grammar)
-        if result is None:
-            return None
-        for name in FREE_SLOTS:
-            entity = result.entities.get(name)
-            if entity is not None and entity.text_span is not None:
-                return result.intent.name, _word_span(name, entity.text_span, words)
-        return result.intent.name, None
+    plain = {w for w in words if w not in intents.hesitations}
+    names = [name for name, vocab in intents.vocabulary.items()
+             if (plain <= vocab if vocab is not None else _heard(intents.anchors[name], plain))]
+    result = None
+    for group in ([n for n in names if n in prefer], [n for n in names if n not in prefer]):
+        if group and result is None:
+            grammar = replace(intents.grammar,
+                              intents={n: intents.grammar.intents[n] for n in group})
+            result = recognize_best(" ".join(words), grammar)
+    if result is None:
+        return None
+    for name in FREE_SLOTS:
+        entity = result.entities.get(name)
+        if entity is not None and entity.text_span is not None:
+            return result.intent.name, _word_span(name, entity.text_span, words)
+    return result.intent.name, None
 
 
 def _heard(anchors: frozenset[str] | None, plain: set[str]) -> bool:
@@ -236,14 +188,7 @@ def _starts_with(words: list[str], phrases: dict[str, tuple[tuple[str, ...], ...
     return 0
 
 
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """Each word as matched (lower case, no apostrophes) and where it is in `text`."""
-    found = ((_APOSTROPHES.sub("", m.group().lower()), m.start(), m.end())
-             for m in _WORD.finditer(text))
-    return [token for token in found if token[0]]
-
-
-def _free_text(text: str, tokens: list[tuple[str, int, int]], kept: list[int]) -> str:
+def _free_text(text: str, tokens: list[Token], kept: list[int]) -> str:
     """The words at `kept` as they were written (case, commas), one space between runs."""
     out = ""
     for n, i in enumerate(kept):
@@ -274,14 +219,14 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
     """The intent and slots of one utterance, or None when it is not for us."""
     from rapidfuzz import fuzz
 
-    tokens = _tokens(text)
+    tokens = tokens_of(text)
     words = [word for word, _, _ in tokens]
     if not words or len(words) > MAX_WORDS:
         return None
     when = find_when(" ".join(words), today, week_start=week_start)
     mended: list[list[str]] = []  # the words mended, once the words as heard matched nothing
     for source, drop, where, hedged in _attempts(intents, words, when, mended):
-        found = intents.strict([source[i] for i in where], WHEN_INTENTS if drop else ())
+        found = strict(intents, [source[i] for i in where], WHEN_INTENTS if drop else ())
         if found is None:
             continue
         if hedged and found[1] is not None and source[where[0]] in intents.required[found[0]]:
@@ -313,7 +258,7 @@ def _attempts(
     drops = (None, when) if when is not None else (None,)
     for drop in drops:
         yield words, drop, _outside(len(words), drop), False
-    fixed = intents.mend(words, intents.known)
+    fixed = mend(intents, words, intents.known)
     mended.append(fixed)
     if fixed != words:
         for drop in drops:
@@ -321,13 +266,13 @@ def _attempts(
     else:
         fixed = words
     for drop in drops:
-        for kept in intents.hedged(fixed, _outside(len(fixed), drop)):
+        for kept in hedged(intents, fixed, _outside(len(fixed), drop)):
             yield fixed, drop, kept, True
 
 
 def _fuzzy(intents: Intents, words: list[str]) -> tuple[str, Span | None, float] | None:
     """The clear best fuzzy match, or None (below the threshold, or a near tie)."""
-    ranked = intents.table.rank(words, ignore=intents.hesitations, light=intents.skip_tokens,
+    ranked = rank(intents.table, words, ignore=intents.hesitations, light=intents.skip_tokens,
                                 required=intents.required)
     if not ranked:
         return None
@@ -362,7 +307,7 @@ def _slots(
     intent: str,
     span: Span | None,
     where: list[int],
-    heard: tuple[str, list[tuple[str, int, int]]],
+    heard: tuple[str, list[Token]],
     when: WhenSpan | None,
     today: date,
     around: list[int] | None = None,
@@ -379,7 +324,7 @@ def _slots(
         name, first, last = span
         inside = (where[first:last] if around is None or first >= last else
                   [i for i in around if where[first] <= i <= where[last - 1]])
-        free = intents.trim(inside, words)
+        free = trim(intents, inside, words)
         timed = {i for i in free if when is not None and when.start <= i < when.end}
         if when is not None and free and all(i in timed or words[i] in TIME_LINKS for i in free):
             return None  # "glimmers from last week": time words are not a glimmer

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from voice_glimmers.language.tags import plain_words
-from voice_glimmers.understand.matcher import Intents, Match, understand
+from voice_glimmers.core.words import plain_words
+from voice_glimmers.language.intents import Intents
+from voice_glimmers.understand.matcher import Match, understand
 
 _ANSWER_FILLERS = ("um", "uh", "er", "erm", "hmm", "hm", "mm", "so", "well", "okay", "ok", "oh")
 _ANSWER_OPENERS = (("it", "was"), ("its",), ("it", "is"), ("there", "was"))

@@ -37,6 +37,9 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from voice_glimmers.core.days import DateRange
+from voice_glimmers.core.words import plain_words
+
 _LOGGER = logging.getLogger(__name__)
 
 _UNITS = (
@@ -91,24 +94,6 @@ _PATTERN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class DateRange:
-    """An inclusive range of glimmer days."""
-
-    start: date
-    end: date
-
-    def to_dict(self) -> dict[str, str]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
-
-    @property
-    def is_everything(self) -> bool:
-        return self.start == date.min
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.start <= day <= self.end
-
-
 def _read_number(tokens: list[str], i: int) -> tuple[int, bool, int] | None:
     """Read a number at tokens[i]: (value, is_ordinal, index after it), or None."""
     token = tokens[i]
@@ -147,11 +132,6 @@ def number_words(text: str) -> int | None:
     if read is None or read[2] != len(tokens):
         return None
     return read[0]
-
-
-def words(text: str) -> list[str]:
-    """The words of a text as `find_when` counts them: lower case letters and digits."""
-    return re.findall(r"[a-z0-9]+", text.lower())
 
 
 def _normalise(tokens: list[str]) -> tuple[str, list[tuple[int, int, int]]]:
@@ -274,7 +254,7 @@ def _resolve(found: re.Match[str], today: date, week_start: int) -> DateRange | 
 class WhenSpan:
     """Time words found in a text: the range they name and where they are.
 
-    `start` and `end` index `words(text)` (end exclusive) and include a leading
+    `start` and `end` index `plain_words(text)` (end exclusive) and include a leading
     preposition ("on monday", "from last week").
     """
 
@@ -291,7 +271,7 @@ def find_when(text: str, today: date, *, week_start: int = 0) -> WhenSpan | None
     specific is said. A day that does not exist
     ("february thirtieth") gives None.
     """
-    tokens = words(text)
+    tokens = plain_words(text)
     normalised, origin = _normalise(tokens)
     matches = list(_PATTERN.finditer(normalised))
     specific = [m for m in matches if m.group("all") is None]

@@ -16,19 +16,15 @@ from itertools import groupby
 from typing import Any
 
 from voice_glimmers.core.clock import glimmer_day
+from voice_glimmers.core.days import long_date
 from voice_glimmers.core.errors import GlimmersError
-from voice_glimmers.store.glimmer_store import SOURCES, Glimmer
+from voice_glimmers.core.glimmer import SOURCES, Glimmer
 from voice_glimmers.views.summary import tag_label
 
 _LOGGER = logging.getLogger(__name__)
 
 CSV_COLUMNS = ("id", "text", "created_at", "day", "source", "confidence", "tags")
 _TAG_SEPARATOR = ";"
-
-
-def day_heading(day: date) -> str:
-    """Friday 27 November 2026"""
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def _one_line(text: str) -> str:
@@ -59,7 +55,7 @@ def to_csv(glimmers: Iterable[Glimmer]) -> str:
 def to_markdown(glimmers: Iterable[Glimmer]) -> str:
     lines = ["# Glimmers", ""]
     for day, group in groupby(_by_day(glimmers), key=lambda g: g.day):
-        lines += [f"## {day_heading(day)}", ""]
+        lines += [f"## {long_date(day)}", ""]
         for g in group:
             tags = f" *({', '.join(tag_label(t) for t in g.tags)})*" if g.tags else ""
             lines.append(f"- {g.created_at:%H:%M} {_one_line(g.text)}{tags}")
@@ -73,7 +69,7 @@ def to_listing(glimmers: list[Glimmer]) -> str:
     blocks = []
     for day, group in groupby(_by_day(glimmers), key=lambda g: g.day):
         rows = [f"  {g.id:>{width}}  {g.created_at:%H:%M}  {_one_line(g.text)}" for g in group]
-        blocks.append("\n".join([day_heading(day), *rows]))
+        blocks.append("\n".join([long_date(day), *rows]))
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 

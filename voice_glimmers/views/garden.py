@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from datetime import date
 from html import escape
 
-from voice_glimmers.store.glimmer_store import Glimmer
+from voice_glimmers.core.days import long_date, short_date, weekday_date
+from voice_glimmers.core.glimmer import Glimmer
 from voice_glimmers.views.summary import (
     Summary,
-    long_date,
     plural,
-    short_date,
     summarise,
     tag_label,
 )
@@ -234,7 +233,7 @@ def _cell(day: date, month: int, summary: Summary, glimmers: tuple[Glimmer, ...]
     num = f"<span class=\"num\">{day.day}</span>"
     if not summary.start <= day <= summary.end:
         return f"<td class=\"out\"><span class=\"cell\" aria-hidden=\"true\">{num}</span></td>"
-    name = f"{day:%A} {day.day} {day:%B}"
+    name = weekday_date(day)
     now = " today" if day == today else ""
     if day > today:
         return (f"<td class=\"later\"><span class=\"cell\">{num}"

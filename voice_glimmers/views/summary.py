@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from voice_glimmers.store.glimmer_store import Glimmer
+from voice_glimmers.core.days import long_date, short_date
+from voice_glimmers.core.glimmer import Glimmer
 from voice_glimmers.understand.when import resolve_when
 
 _LOGGER = logging.getLogger(__name__)
@@ -79,16 +80,6 @@ def summarise(glimmers: Iterable[Glimmer], start: date, end: date) -> Summary:
     )
     by_tag = tuple(sorted(tags.items(), key=lambda item: (-item[1], item[0])))
     return Summary(start=start, end=end, by_day=by_day, by_tag=by_tag)
-
-
-def long_date(day: date) -> str:
-    """'Friday 27 November 2026'."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def short_date(day: date) -> str:
-    """'27 November 2026'."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def plural(count: int, word: str) -> str:

@@ -1,4 +1,4 @@
-"""Audio in: the AudioSource protocol, WAV files as a source, and format conversion.
+"""Audio in: WAV files as an AudioSource (core.protocols), and format conversion.
 
 Every source yields 16 kHz mono signed 16-bit little-endian blocks of about 0.1 s,
 which is what Vosk wants. The microphone source is in microphone.py (and can be
@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from voice_glimmers.core.errors import AudioFormatError
 
@@ -22,21 +21,6 @@ _LOGGER = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 _HINT_CONVERT = "convert it with e.g. 'sox IN -r 16000 -c 1 -b 16 OUT.wav'"
-
-
-def __getattr__(name: str):
-    """MicSource, DeviceInfo and list_devices live in microphone.py; importable from here."""
-    if name in ("MicSource", "DeviceInfo", "list_devices", "find_input_device"):
-        from voice_glimmers.voice import microphone
-
-        return getattr(microphone, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class AudioSource(Protocol):
-    def frames(self) -> Iterator[bytes]: ...
-
-    def close(self) -> None: ...
 
 
 # --- conversion -----------------------------------------------------------

@@ -22,9 +22,9 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from voice_glimmers.app import settings as config
-from voice_glimmers.app.settings import Settings
+from voice_glimmers import APP_NAME
 from voice_glimmers.core.errors import ModelDownloadError, ModelNotFound
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,18 +44,33 @@ def is_model_dir(path: Path) -> bool:
     return (new_layout or old_layout) and graph
 
 
+class ModelSettings(Protocol):
+    """The settings that choose a model (app.settings.Settings has them)."""
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def model_path(self) -> Path | None: ...
+
+
 def user_models_dir() -> Path:
-    return config.user_data_dir() / "models"
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / "models"
 
 
-def project_models_dir() -> Path:
-    return config.project_dir() / "models"
+def project_models_dir() -> Path | None:
+    """models/ of the source checkout this runs from; None when installed from a wheel."""
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout / "models" if (checkout / "pyproject.toml").is_file() else None
 
 
 def search_dirs(env: Mapping[str, str]) -> list[Path]:
     """Folders that may hold model folders (or be one), in resolution order."""
     home = Path(env["HOME"]) if env.get("HOME") else Path.home()
-    dirs = [project_models_dir(), user_models_dir()]
+    project = project_models_dir()
+    dirs = ([project] if project else []) + [user_models_dir()]
     if env.get("VOSK_MODEL_PATH"):
         dirs.append(Path(env["VOSK_MODEL_PATH"]).expanduser())
     dirs += [home / ".cache/vosk", Path("/usr/share/vosk")]
@@ -79,7 +94,7 @@ def package_models() -> list[Path]:
     return found
 
 
-def find_models(settings: Settings, env: Mapping[str, str]) -> list[Path]:
+def find_models(settings: ModelSettings, env: Mapping[str, str]) -> list[Path]:
     """Every model folder that can be found, in resolution order, without duplicates."""
     found: list[Path] = []
 
@@ -102,7 +117,7 @@ def find_models(settings: Settings, env: Mapping[str, str]) -> list[Path]:
     return found
 
 
-def resolve_model(explicit: Path | None, settings: Settings, env: Mapping[str, str]) -> Path:
+def resolve_model(explicit: Path | None, settings: ModelSettings, env: Mapping[str, str]) -> Path:
     """The model to use: --model, then VOICE_GLIMMERS_MODEL, then the first one found,
     preferring one in the settings' language."""
     for path, source in ((explicit, "--model"), (_chosen(settings, env), "VOICE_GLIMMERS_MODEL")):
@@ -115,8 +130,8 @@ def resolve_model(explicit: Path | None, settings: Settings, env: Mapping[str, s
     if not models:
         raise ModelNotFound(
             "no speech model found; run 'voice-glimmers model download' to get the small "
-            f"English one (40 MB), or unzip one from {MODELS_PAGE} into {user_models_dir()} "
-            f"or {project_models_dir()}"
+            f"English one (40 MB), or unzip one from {MODELS_PAGE} into {user_models_dir()}"
+            + (f" or {project_models_dir()}" if project_models_dir() else "")
         )
     return next((m for m in models if model_language(m) == settings.language), models[0])
 
@@ -133,7 +148,7 @@ def model_list_url(env: Mapping[str, str]) -> str:
     return env.get("VOICE_GLIMMERS_MODEL_LIST_URL") or MODEL_LIST_URL
 
 
-def _chosen(settings: Settings, env: Mapping[str, str]) -> Path | None:
+def _chosen(settings: ModelSettings, env: Mapping[str, str]) -> Path | None:
     if env.get("VOICE_GLIMMERS_MODEL"):
         return Path(env["VOICE_GLIMMERS_MODEL"])
     return settings.model_path

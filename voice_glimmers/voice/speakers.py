@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from voice_glimmers.core.errors import SpeechOutputError
 from voice_glimmers.voice.playback import Player
@@ -30,21 +30,13 @@ from voice_glimmers.voice.synthesis import (
 )
 
 __all__ = [
-    "PrintSpeaker", "Pyttsx3Speaker", "Speaker", "Speech", "Voice", "WavSpeaker", "synthesize",
+    "PrintSpeaker", "Pyttsx3Speaker", "Speech", "Voice", "WavSpeaker", "synthesize",
 ]
 
 _LOGGER = logging.getLogger(__name__)
 
 EventSink = Callable[[dict], None]
 GAP_SECONDS = 0.5  # silence between replies written to one WAV
-
-
-class Speaker(Protocol):
-    def say(self, text: str) -> None: ...  # queue a reply; returns at once
-    def stop(self) -> None: ...  # stop speaking now and drop anything queued
-    def is_speaking(self) -> bool: ...  # from say() until the audio ends, plus a short tail
-    def wait(self, timeout: float | None = None) -> bool: ...  # until all is spoken
-    def close(self) -> None: ...
 
 
 class _Events:
@@ -264,7 +256,7 @@ class WavSpeaker(_AtOnce):
         a temporary file beside it, synced, then renamed into place."""
         import io
 
-        from voice_glimmers.store.dbfile import write_atomically
+        from voice_glimmers.core.files import write_atomically
 
         if self._closed:
             return

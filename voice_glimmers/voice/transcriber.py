@@ -8,48 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from voice_glimmers.core.errors import ModelNotFound
+from voice_glimmers.core.heard import Partial, Utterance, Word
 from voice_glimmers.voice.models import is_model_dir
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Word:
-    word: str
-    conf: float
-    start: float
-    end: float
-
-
-@dataclass(frozen=True)
-class Partial:
-    """The words heard so far in an utterance that has not ended yet."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """One finished stretch of speech. Times are seconds of audio since the start."""
-
-    text: str
-    confidence: float
-    start: float
-    end: float
-    words: tuple[Word, ...]
-
-
-class Transcriber(Protocol):
-    def accept(self, frame: bytes) -> list[Partial | Utterance]: ...
-
-    def flush(self) -> list[Partial | Utterance]: ...
-
-    def reset(self) -> None: ...
 
 
 def utterance_from_words(words: tuple[Word, ...], *, at: float) -> Utterance | None:

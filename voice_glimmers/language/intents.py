@@ -1,8 +1,12 @@
-"""Reading intent files: check them, build hassil's grammar, expand templates.
+"""The sentences of a language: intents/<lang>/sentences/*.yaml, checked and loaded.
 
-Only `<folder>/sentences/*.yaml` is read, so other data can live beside it
-(replies, reflection phrases) and a language is just another folder.
-Any problem is an IntentFileError naming the file and what is wrong.
+Templates are hassil YAML, one file per intent plus `_common.yaml` (skip words,
+rules, words speech recognition mishears). Loading checks each file, builds
+hassil's grammar, finds each intent's anchors and expands the templates into the
+phrase table the fuzzy layer ranks against. Only `<folder>/sentences/*.yaml` is
+read, so other data can live beside it (replies, tags, safety) and a language is
+just another folder. Any problem is an IntentFileError naming the file and what
+is wrong. Matching lives in understand/.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from voice_glimmers.core.errors import IntentFileError
-from voice_glimmers.understand.matcher import MAX_HEDGE_WORDS, Intents
-from voice_glimmers.understand.phrase_table import FREE_SLOTS, Phrase, PhraseTable
+from voice_glimmers.core.words import plain_words
+from voice_glimmers.language.phrase_table import FREE_SLOTS, Phrase, PhraseTable
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -23,6 +28,52 @@ EXPANSIONS_PER_TEMPLATE = 150  # templates with more ways of saying them are sam
 WORD_LISTS = ("skip_words", "hesitations", "not_glimmer_starts", "not_query_starts",
               "lead_ins", "tail_offs", "softeners")
 Node = Any  # str | ("seq" | "alt" | "opt", tuple[Node, ...]); "opt" ends with ""
+MAX_HEDGE_WORDS = 6  # the longest lead-in or tail-off, in words
+
+
+@dataclass(frozen=True, eq=False)
+class Intents:
+    """The intents of one language, loaded once; understand/ matches against them."""
+
+    language: str
+    grammar: Any = field(repr=False)  # hassil.Intents
+    examples_of: dict[str, tuple[str, ...]] = field(repr=False)
+    skip_words: tuple[tuple[str, ...], ...] = field(repr=False)
+    hesitations: frozenset[str] = field(repr=False)
+    not_glimmer_starts: frozenset[str] = field(repr=False)
+    not_query_starts: frozenset[str] = field(repr=False)
+    misheard: dict[str, str] = field(repr=False)
+    lead_ins: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by first word
+    tail_offs: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by last, reversed
+    softeners: frozenset[str] = field(repr=False)
+    vocabulary: dict[str, frozenset[str] | None] = field(repr=False)  # None: has free text
+    anchors: dict[str, frozenset[str] | None] = field(repr=False)  # one is in every template
+    required: dict[str, frozenset[str]] = field(repr=False)
+    table: PhraseTable = field(repr=False)
+    known: frozenset[str] = field(repr=False)  # every word of every template
+    skip_tokens: frozenset[str] = field(repr=False)
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> Intents:
+        """Load `folder`/sentences/*.yaml, where folder is e.g. intents/en."""
+        return load_dir(Path(folder))
+
+    @classmethod
+    def from_yaml(cls, *streams: IO[str]) -> Intents:
+        """Load from open YAML streams; a stream's `name` names it in errors."""
+        return load_streams(streams)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.grammar.intents)
+
+    def examples(self, intent: str, n: int = 3) -> list[str]:
+        """A few natural example phrases for an intent (for help)."""
+        return list(self.examples_of.get(intent, ()))[:n]
+
+    def words(self, text: str) -> list[str]:
+        """Lower-case words without punctuation; "here's" becomes "heres"."""
+        return plain_words(text)
 
 
 def load_dir(folder: Path) -> Intents:

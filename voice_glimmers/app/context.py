@@ -1,0 +1,52 @@
+"""What every command gets: the settings, the clock, the parsed arguments, and the store."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
+
+from voice_glimmers.app.settings import Settings, load_settings
+from voice_glimmers.core.clock import Clock, PinnedClock, parse_moment, system_clock
+
+if TYPE_CHECKING:
+    from voice_glimmers.store.glimmer_store import GlimmerStore
+
+
+def open_store(settings: Settings, clock: Clock, notices: TextIO | None = None) -> GlimmerStore:
+    """The person's store; anything it has to tell them (a restored backup) goes to stderr.
+
+    Backups and set-aside files are named by the system clock, whatever `clock`
+    (a pinned --now) says: a backup named in the future would win every recovery.
+    """
+    from voice_glimmers.store.glimmer_store import GlimmerStore
+
+    store = GlimmerStore.open(
+        settings.db_path, day_start_hour=settings.day_start_hour, clock=system_clock
+    )
+    for notice in store.notices:
+        print(notice, file=notices or sys.stderr)
+    return store
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every command gets: settings, the clock, and the parsed arguments."""
+
+    settings: Settings
+    clock: Clock
+    args: argparse.Namespace
+
+    def open_store(self) -> GlimmerStore:
+        return open_store(self.settings, self.clock)
+
+
+def make_context(args: argparse.Namespace) -> Context:
+    settings = load_settings()
+    if args.db is not None:
+        settings = settings.with_overrides(db_path=args.db)
+    now_text = args.now or os.environ.get("VOICE_GLIMMERS_NOW")
+    clock: Clock = PinnedClock(parse_moment(now_text)) if now_text else system_clock
+    return Context(settings=settings, clock=clock, args=args)
