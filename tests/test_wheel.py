@@ -109,6 +109,6 @@ def test_garden_outside_the_checkout(installed):
 def test_doctor_finds_the_language_files_outside_the_checkout(installed):
     done = _run(installed, "doctor")
     assert "Traceback" not in done.stderr
-    lines = {line.split(":", 1)[0].strip(): line for line in done.stdout.splitlines() if ":" in line}
-    for part in ("language", "database"):
-        assert lines[part].split(":", 1)[1].split()[0] == "ok", done.stdout
+    checks = [line.split(":", 1) for line in done.stdout.splitlines() if ":" in line]
+    marks = {part.strip(): rest.split()[0] for part, rest in checks}
+    assert marks["language"] == marks["database"] == "ok", done.stdout
