@@ -33,7 +33,7 @@ say = lambda **kw: print(json.dumps(kw), flush=True)
 transcriber = None
 if model != "-":
     from voice_glimmers.core.heard import Utterance
-from voice_glimmers.voice.transcriber import VoskTranscriber
+    from voice_glimmers.voice.transcriber import VoskTranscriber
     transcriber = VoskTranscriber(model)
 mic = MicSource(device, on_status=lambda m: say(status=m))
 say(ready=mic.device_name)
