@@ -182,8 +182,8 @@ def reply_delays(model: Path, wav: Path) -> list[float]:
         speaker.wait()
         loop = Loop(source=WavSource(wav, realtime=True),
                     transcriber=EnglishWords(VoskTranscriber(model)), dialogue=dialogue,
-                    speaker=speaker, clock=system_clock, gate=Gate(None), events=EventLog(log),
-                    display=Display(io.StringIO()), half_duplex=False)
+                    speaker=speaker, clock=system_clock, gate=Gate(dialogue.wake),
+                    events=EventLog(log), display=Display(io.StringIO()), half_duplex=False)
         holder.append(loop)
         loop.run()
         speaker.close()

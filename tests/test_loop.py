@@ -22,6 +22,7 @@ from voice_glimmers.listen.events import Display, EventLog
 from voice_glimmers.listen.gate import Gate, is_barge_in
 from voice_glimmers.listen.loop import Loop
 from voice_glimmers.store.glimmer_store import GlimmerStore
+from voice_glimmers.understand.wake import WakeWord
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def run_script(language, script, *, seconds=None, start="2026-11-27T15:00:00+00:
     loop = Loop(
         source=SilenceSource(seconds or (max(s[0] for s in script) + 3)),
         transcriber=transcriber, dialogue=dialogue, speaker=speaker, clock=clock,
-        gate=Gate(wake, follow_up_seconds=6, question_seconds=20),
+        gate=Gate(dialogue.wake, follow_up_seconds=6, question_seconds=20),
         events=EventLog(events), display=Display(io.StringIO()),
         half_duplex=half_duplex, reflection_time=reflection_time,
     )
@@ -176,8 +177,9 @@ def test_events_carry_finals_intents_and_replies_in_order(language):
     ("stop", True), ("glimmer stop", True), ("stop please", True),
     ("stop listening", False), ("dont stop the music", False), ("the bus stop", False),
 ])
-def test_barge_in_is_only_a_plain_stop(text, expected):
-    assert is_barge_in(text) is expected
+def test_barge_in_is_only_a_plain_stop(text, expected, language):
+    wake = WakeWord.of("glimmer", language)
+    assert is_barge_in(text, language.lexicon, wake) is expected
 
 
 def test_words_of_danger_are_answered_in_the_follow_up_window_even_without_a_command(language):
@@ -248,8 +250,8 @@ def test_a_speaker_that_fails_is_reported_and_listening_goes_on(language):
     speaker = FailingSpeaker(clock)
     Loop(source=SilenceSource(12), transcriber=ScriptedTranscriber(
             [(2, "glimmer the smell of rain"), (8, "glimmer warm socks")], clock),
-         dialogue=dialogue, speaker=speaker, clock=clock, events=EventLog(events),
-         display=Display(io.StringIO())).run()
+         dialogue=dialogue, speaker=speaker, clock=clock, gate=Gate(dialogue.wake),
+         events=EventLog(events), display=Display(io.StringIO())).run()
     assert [g.text for g in store.all()] == ["the smell of rain", "warm socks"]
     log = [json.loads(line) for line in events.getvalue().splitlines()]
     assert [e["type"] for e in log].count("problem") == 2

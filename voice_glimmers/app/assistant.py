@@ -75,7 +75,7 @@ def cmd_chat(ctx: Context) -> int:
             if reply.problem:
                 print(f"voice-glimmers: {reply.problem}", file=sys.stderr)
             if said and not reply.parts and dialogue.paused:
-                wake = dialogue.settings.wake_word or "glimmer"
+                wake = dialogue.wake.word
                 print(f"(paused: say '{wake}, start listening' to go on)", file=sys.stderr)
             _print_and_say(reply.parts, speaker)
     finally:
@@ -204,7 +204,6 @@ def cmd_listen(ctx: Context) -> int:
             from voice_glimmers.voice.microphone import MicSource
 
             source = MicSource(args.device, on_status=lambda text: display.line("microphone", text))
-        wake = settings.wake_word
         loop = Loop(
             source=source,
             transcriber=transcriber,
@@ -213,7 +212,8 @@ def cmd_listen(ctx: Context) -> int:
             clock=ctx.clock,
             events=events,
             display=display,
-            gate=Gate(wake, settings.follow_up_seconds, settings.question_timeout_seconds),
+            gate=Gate(dialogue.wake, settings.follow_up_seconds,
+                      settings.question_timeout_seconds),
             half_duplex=args.input is None,
             show_replies=not args.no_speak or events_stream is sys.stdout,
             reflection_time=settings.reflection_time,

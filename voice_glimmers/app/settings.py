@@ -38,7 +38,7 @@ def user_config_file() -> Path:
 def intents_dir(env: Mapping[str, str] | None = None) -> Path:
     """The folder of language folders (en/, ...): VOICE_GLIMMERS_INTENTS, for someone
     writing a new language, or else the one that ships with voice-glimmers."""
-    from voice_glimmers.language.bundle import packaged_intents
+    from voice_glimmers.language.datafile import packaged_intents
 
     env = os.environ if env is None else env
     named = env.get("VOICE_GLIMMERS_INTENTS")

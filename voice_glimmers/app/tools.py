@@ -16,11 +16,13 @@ def cmd_understand(ctx: Context) -> int:
 
     from voice_glimmers.app.settings import intents_dir
     from voice_glimmers.core.clock import glimmer_day
-    from voice_glimmers.language.intents import Intents
+    from voice_glimmers.language.bundle import Language
     from voice_glimmers.understand.matcher import describe
     from voice_glimmers.understand.utterance import understand_said
+    from voice_glimmers.understand.wake import WakeWord
 
-    intents = Intents.from_dir(intents_dir() / ctx.settings.language)
+    language = Language.from_dir(intents_dir() / ctx.settings.language)
+    wake = WakeWord.of(ctx.settings.wake_word, language)
 
     def utterances():
         if ctx.args.text:
@@ -32,13 +34,8 @@ def cmd_understand(ctx: Context) -> int:
     for line in utterances():
         today = glimmer_day(ctx.clock(), ctx.settings.day_start_hour)
         # The same understanding the assistant acts on, wake word and all.
-        match = understand_said(
-            line,
-            intents,
-            today=today,
-            week_start=ctx.settings.week_start,
-            wake_word=ctx.settings.wake_word,
-        )
+        match = understand_said(line, language.intents, wake, today=today,
+                                week_start=ctx.settings.week_start)
         if ctx.args.json:
             shown = (
                 match.to_dict()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,24 +34,17 @@ from voice_glimmers.language.bundle import Language
 from voice_glimmers.understand.matcher import MAX_WORDS, Match
 from voice_glimmers.understand.tags import tag_text
 from voice_glimmers.understand.utterance import (
-    after_wake_word,
     as_said,
     is_thinking,
     says_undo,
     strip_answer,
     strip_lead_in,
     understand_said,
-    wake_forms,
 )
+from voice_glimmers.understand.wake import WakeWord
 
 _LOGGER = logging.getLogger(__name__)
 
-_COMMANDS = frozenset({
-    "list_glimmers", "count_glimmers", "reflect", "random_glimmer", "search_glimmers",
-    "help", "privacy", "pause_listening", "resume_listening", "repeat", "delete_last",
-})
-_MIXED = frozenset("but after again less finally still despite though although even then until "
-                   "anyway helped better calmer lighter eased passed".split())
 CRISIS_CARE_SECONDS = 300  # after a crisis answer, what is not a command is met with care
 TOO_MANY_WORDS = MAX_WORDS  # more than this is not understood as one thing to keep
 CONFIRM_BELOW = 0.6
@@ -89,10 +84,27 @@ class Reply:
         return " ".join(self.parts)
 
 
+class Question(Enum):
+    """The question the assistant is waiting on an answer to."""
+
+    CAPTURE = "capture"  # "What was it?"
+    CONFIRM_CAPTURE = "confirm_capture"  # "I heard: '...'. Shall I save it?"
+    CONFIRM_DELETE = "confirm_delete"  # "Delete '...'?"
+    MORE = "more"  # "There are two more. Would you like to hear them?"
+    OFFER_SAVE = "offer_save"  # the reflection's "one more you'd like to keep?"
+    EVENING = "evening"  # "Would you like a quiet moment with today?"
+    OFFER_GLIMMER = "offer_glimmer"  # "Would you like to hear one from before?"
+
+
+# What "no" says to each question.
+_DECLINED = {Question.CONFIRM_DELETE: "delete_kept", Question.CONFIRM_CAPTURE: "let_go",
+             Question.EVENING: "evening_declined", Question.OFFER_GLIMMER: "hard_feeling_declined"}
+Handler = Callable[["Match", str, datetime, "float | None", str], "Reply"]
+
+
 @dataclass(frozen=True)
 class _Pending:
-    kind: str  # capture | confirm_capture | confirm_delete | more | offer_save | evening |
-    #            offer_glimmer
+    kind: Question
     asked_at: datetime
     text: str = ""
     confidence: float | None = None
@@ -113,8 +125,8 @@ class Dialogue:
         rng: random.Random | None = None,
     ) -> None:
         self.store = store
-        self.language = replace(language,
-                                phrases=language.phrases.with_wake_word(settings.wake_word))
+        self.wake = WakeWord.of(settings.wake_word, language)
+        self.language = replace(language, phrases=language.phrases.with_wake_word(self.wake.word))
         self.settings = settings
         self.question_timeout = question_timeout
         self.rng = rng or random.Random()
@@ -123,6 +135,24 @@ class Dialogue:
         self._last_reply: Reply | None = None
         self._last_deleted: Glimmer | None = None
         self._crisis_at: datetime | None = None
+        self._handlers: dict[str, Handler] = {
+            "capture_glimmer": self._on_capture,
+            "list_glimmers": self._on_list,
+            "count_glimmers": self._on_count,
+            "search_glimmers": self._on_search,
+            "random_glimmer": self._on_random,
+            "reflect": self._on_reflect,
+            "delete_last": self._on_delete,
+            "help": self._on_help,
+            "privacy": self._on_privacy,
+            "pause_listening": self._on_pause,
+            "resume_listening": self._on_resume,
+            "cancel": self._on_cancel,
+            # Answers heard with no question open, and "repeat" (answered in _respond):
+            "yes": self._on_nothing_asked,
+            "no": self._on_nothing_asked,
+            "repeat": self._on_nothing_asked,
+        }
 
     # --- what the loop asks -------------------------------------------------
 
@@ -138,7 +168,7 @@ class Dialogue:
             return False
         if (now - pending.asked_at).total_seconds() <= self.question_timeout:
             return False
-        _LOGGER.debug("question %s timed out", pending.kind)
+        _LOGGER.debug("question %s timed out", pending.kind.value)
         self._pending = None
         return True
 
@@ -149,9 +179,18 @@ class Dialogue:
             self._pending = replace(self._pending, asked_at=now)
 
     def understand(self, text: str, now: datetime) -> Match | None:
-        return understand_said(text, self.language.intents, today=self.store.day_of(now),
-                               week_start=self.settings.week_start,
-                               wake_word=self.settings.wake_word)
+        return understand_said(text, self.language.intents, self.wake,
+                               today=self.store.day_of(now), week_start=self.settings.week_start)
+
+    @property
+    def handled(self) -> frozenset[str]:
+        """The intents this dialogue has a handler for (the registry's validator checks)."""
+        return frozenset(self._handlers)
+
+    def interrupted(self, now: datetime) -> None:
+        """They said 'stop' while it spoke: what was being asked is dropped."""
+        self._pending = None
+        self._remember(Reply((self._say("cancel"),), "cancel"))
 
     def respond(
         self,
@@ -180,9 +219,9 @@ class Dialogue:
             self._pending = None
             follow_up = f"{self._say('safety_follow_up')} {self.settings.crisis_message}"
             return self._remember(Reply((follow_up,), intent="safety"))
-        if self.language.signs.is_hard_feeling(text) and intent not in _COMMANDS - {
-            "random_glimmer"
-        }:
+        registry = self.language.registry
+        care_first = not registry.is_request(intent) or registry.roles[str(intent)].care_first
+        if self.language.signs.is_hard_feeling(text) and care_first:
             return self._remember(self._hard_feeling(text, match, now, confidence))
         pending, self._pending = self._pending, None
         try:
@@ -210,7 +249,7 @@ class Dialogue:
 
     def offer_reflection(self, now: datetime) -> Reply:
         """The evening offer, made by the loop at the configured time."""
-        self._pending = _Pending("evening", now)
+        self._pending = _Pending(Question.EVENING, now)
         return self._remember(Reply((self._say("evening_offer"),), "reflect", expects_answer=True))
 
     def reflect(self, now: datetime, *, offer: bool = True) -> Reply:
@@ -225,7 +264,7 @@ class Dialogue:
             offer=offer,
         )
         if offer:
-            self._pending = _Pending("offer_save", now)
+            self._pending = _Pending(Question.OFFER_SAVE, now)
         return self._remember(Reply(tuple(parts), "reflect", expects_answer=offer))
 
     # --- inside -------------------------------------------------------------
@@ -238,7 +277,8 @@ class Dialogue:
             self._last_reply = reply
         return reply
 
-    def _ask(self, kind: str, now: datetime, question: str, intent: str, **extra: object) -> Reply:
+    def _ask(self, kind: Question, now: datetime, question: str, intent: str,
+             **extra: object) -> Reply:
         self._pending = _Pending(kind, now, **extra)  # type: ignore[arg-type]
         return Reply((question,), intent, expects_answer=True)
 
@@ -257,119 +297,157 @@ class Dialogue:
             return Reply((self._say("cancel"),), "cancel")
         if intent == "pause_listening":
             return None  # "stop listening" is never a glimmer
-        if is_thinking(text):
+        lexicon = self.language.lexicon
+        is_request = self.language.registry.is_request(intent)
+        if is_thinking(text, lexicon):
             self._pending = replace(pending, asked_at=now)  # the question stays open
             return Reply((self._say("take_your_time"),), None, expects_answer=True)
-        if pending.kind == "offer_save" and intent not in ("yes", "no") and (
-            intent not in _COMMANDS or match is None or match.score < 100
+        if pending.kind is Question.OFFER_SAVE and intent not in ("yes", "no") and (
+            not is_request or match is None or match.score < 100
         ):
-            pending = replace(pending, kind="capture")  # they told it straight away
-        if pending.kind == "capture":
+            pending = replace(pending, kind=Question.CAPTURE)  # they told it straight away
+        if pending.kind is Question.CAPTURE:
             if intent == "capture_glimmer" and match and match.slots.get("text"):
                 said = str(match.slots["text"])
             elif intent == "no":
                 return Reply((self._say("offer_declined"),), "no")
-            elif intent in _COMMANDS and match is not None and match.score >= 100:
-                return None  # a clear command ("what were my glimmers today") is not a glimmer
+            elif is_request and match is not None and match.score >= 100:
+                return None  # a clear request ("what were my glimmers today") is not a glimmer
             elif self.language.signs.is_no_answer(text) or self.language.signs.is_no_answer(
-                strip_answer(text)
+                strip_answer(text, lexicon)
             ):
                 return Reply((self._say("no_answer"),), "capture_glimmer")
             else:
-                said = strip_answer(text)
+                said = strip_answer(text, lexicon)
             return self._capture(said, now, confidence, source)
         if intent == "yes":
             return self._accept(pending, now, source)
-        if intent == "no" or (pending.kind == "confirm_delete" and says_undo(text)):
-            key = {"confirm_delete": "delete_kept", "confirm_capture": "let_go",
-                   "evening": "evening_declined", "offer_glimmer": "hard_feeling_declined",
-                   }.get(pending.kind, "offer_declined")
-            return Reply((self._say(key),), "no")
-        if pending.kind == "confirm_capture" and match is None:
-            return self._capture(strip_answer(text), now, confidence, source)  # said again
+        if intent == "no" or (pending.kind is Question.CONFIRM_DELETE and says_undo(text, lexicon)):
+            return Reply((self._say(_DECLINED.get(pending.kind, "offer_declined")),), "no")
+        if pending.kind is Question.CONFIRM_CAPTURE and match is None:
+            return self._capture(strip_answer(text, lexicon), now, confidence, source)  # again
         return None
 
     def _accept(self, pending: _Pending, now: datetime, source: str) -> Reply:
-        if pending.kind == "confirm_capture":
+        if pending.kind is Question.CONFIRM_CAPTURE:
             return self._save(pending.text, now, pending.confidence, source)
-        if pending.kind == "confirm_delete" and pending.glimmer is not None:
+        if pending.kind is Question.CONFIRM_DELETE and pending.glimmer is not None:
             deleted = self.store.delete(pending.glimmer.id, at=now)
             self._last_deleted = deleted
             return Reply((self._say("delete_done"),), "delete_last", deleted=deleted)
-        if pending.kind == "more":
+        if pending.kind is Question.MORE:
             parts, rest = read_some(pending.rest, self.store.day_of(now), self.language.phrases)
             return self._offering_rest(parts, rest, now, "list_glimmers")
-        if pending.kind == "evening":
+        if pending.kind is Question.EVENING:
             return self.reflect(now)
-        if pending.kind == "offer_glimmer":
-            return self._act(Match("random_glimmer", {}, 100.0, ""), "", now, None, source)
-        return self._ask("capture", now, self._say("ask_what"), "capture_glimmer")
+        if pending.kind is Question.OFFER_GLIMMER:
+            return self._on_random(Match("random_glimmer", {}, 100.0, ""), "", now, None, source)
+        return self._ask(Question.CAPTURE, now, self._say("ask_what"), "capture_glimmer")
 
     def _act(
         self, match: Match | None, text: str, now: datetime, confidence: float | None, source: str
     ) -> Reply:
         if match is None:
             return Reply((self._unmatched(text, now),))
-        intent, slots = match.intent, match.slots
+        handler = self._handlers.get(match.intent, self._on_nothing_asked)
+        return handler(match, text, now, confidence, source)
+
+    # --- one handler per intent (keyed by the registry's names) ---------------
+
+    def _on_capture(self, match: Match, text: str, now: datetime, confidence: float | None,
+                    source: str) -> Reply:
+        said = str(match.slots.get("text") or "").strip()
+        if not said:
+            return self._ask(Question.CAPTURE, now, self._say("ask_what"), match.intent)
+        return self._capture(said, now, confidence, source)
+
+    def _span(self, match: Match, now: datetime) -> tuple[DateRange, list[Glimmer]]:
         today = self.store.day_of(now)
-        if intent == "capture_glimmer":
-            said = str(slots.get("text") or "").strip()
-            if not said:
-                return self._ask("capture", now, self._say("ask_what"), intent)
-            return self._capture(said, now, confidence, source)
-        phrases = self.language.phrases
-        if intent in ("list_glimmers", "count_glimmers"):
-            span = slots.get("when") or DateRange(today, today)
-            found = self.store.between(span.start, span.end)
-            week_start = self.settings.week_start
-            if intent == "count_glimmers":
-                return Reply((count_words(len(found), span, today, phrases, week_start),), intent)
-            parts, rest = readback(found, span, today, phrases, week_start)
-            return self._offering_rest(parts, rest, now, intent)
-        if intent == "search_glimmers":
-            query = str(slots.get("query") or "").strip()
-            found = self.store.search(query) if query else []
-            parts, rest = search_readback(found, query, today, phrases)
-            return self._offering_rest(parts, rest, now, intent)
-        if intent == "random_glimmer":
-            every = self.store.all()
-            past = [g for g in every if g.day < today] or every
-            glimmer = self.rng.choice(past) if past else None
-            return Reply((one_glimmer(glimmer, today, phrases),), intent)
-        if intent == "reflect":
-            return self.reflect(now)
-        if intent == "delete_last":
-            return self._delete_last(text, now)
-        if intent == "cancel":
-            return Reply((self._say("cancel"),), intent)
-        if intent == "help":
-            return Reply((self._say("help", examples=self._examples()),), intent)
-        if intent == "privacy":
-            wake = self.settings.wake_word
-            key = "privacy" if wake else "privacy_no_wake"
-            return Reply((self._say(key, file=self.settings.db_path.name, wake=wake),), intent)
-        if intent == "pause_listening":
-            self.paused = True
-            return Reply((self._say("pause"),), intent)
-        if intent == "resume_listening":
-            self.paused = False
-            return Reply((self._say("resume"),), intent)
-        return Reply((self._say("not_sure"),), intent)
+        span = match.slots.get("when") or DateRange(today, today)
+        return span, self.store.between(span.start, span.end)
+
+    def _on_list(self, match: Match, text: str, now: datetime, confidence: float | None,
+                 source: str) -> Reply:
+        span, found = self._span(match, now)
+        parts, rest = readback(found, span, self.store.day_of(now), self.language.phrases,
+                               self.settings.week_start)
+        return self._offering_rest(parts, rest, now, match.intent)
+
+    def _on_count(self, match: Match, text: str, now: datetime, confidence: float | None,
+                  source: str) -> Reply:
+        span, found = self._span(match, now)
+        return Reply((count_words(len(found), span, self.store.day_of(now),
+                                  self.language.phrases, self.settings.week_start),),
+                     match.intent)
+
+    def _on_search(self, match: Match, text: str, now: datetime, confidence: float | None,
+                   source: str) -> Reply:
+        query = str(match.slots.get("query") or "").strip()
+        found = self.store.search(query) if query else []
+        parts, rest = search_readback(found, query, self.store.day_of(now), self.language.phrases)
+        return self._offering_rest(parts, rest, now, match.intent)
+
+    def _on_random(self, match: Match, text: str, now: datetime, confidence: float | None,
+                   source: str) -> Reply:
+        today = self.store.day_of(now)
+        every = self.store.all()
+        past = [g for g in every if g.day < today] or every
+        glimmer = self.rng.choice(past) if past else None
+        return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent)
+
+    def _on_reflect(self, match: Match, text: str, now: datetime, confidence: float | None,
+                    source: str) -> Reply:
+        return self.reflect(now)
+
+    def _on_delete(self, match: Match, text: str, now: datetime, confidence: float | None,
+                   source: str) -> Reply:
+        return self._delete_last(text, now)
+
+    def _on_help(self, match: Match, text: str, now: datetime, confidence: float | None,
+                 source: str) -> Reply:
+        return Reply((self._say("help", examples=self._examples()),), match.intent)
+
+    def _on_privacy(self, match: Match, text: str, now: datetime, confidence: float | None,
+                    source: str) -> Reply:
+        wake = self.wake.chosen
+        key = "privacy" if wake else "privacy_no_wake"
+        return Reply((self._say(key, file=self.settings.db_path.name, wake=wake),), match.intent)
+
+    def _on_pause(self, match: Match, text: str, now: datetime, confidence: float | None,
+                  source: str) -> Reply:
+        self.paused = True
+        return Reply((self._say("pause"),), match.intent)
+
+    def _on_resume(self, match: Match, text: str, now: datetime, confidence: float | None,
+                   source: str) -> Reply:
+        self.paused = False
+        return Reply((self._say("resume"),), match.intent)
+
+    def _on_cancel(self, match: Match, text: str, now: datetime, confidence: float | None,
+                   source: str) -> Reply:
+        return Reply((self._say("cancel"),), match.intent)
+
+    def _on_nothing_asked(self, match: Match, text: str, now: datetime,
+                          confidence: float | None, source: str) -> Reply:
+        """'yes' or 'no' with no question open: nothing to do."""
+        return Reply((self._say("not_sure"),), match.intent)
+
+    # --- keeping a glimmer ----------------------------------------------------
 
     def _capture(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
-        said = strip_lead_in(" ".join(said.split()))
+        said = strip_lead_in(" ".join(said.split()), self.language.lexicon)
         signs = self.language.signs
         courtesy = self._courtesy(said)
         if courtesy:
             return Reply((courtesy,), "capture_glimmer")
-        if not said or set(plain_words(said)) <= {"glimmer", "glimmers"}:
-            return self._ask("capture", now, self._say("ask_what"), "capture_glimmer")
+        if not said or set(plain_words(said)) <= self.wake.words:
+            return self._ask(Question.CAPTURE, now, self._say("ask_what"), "capture_glimmer")
         if signs.is_none_found(said):
             return Reply((self._say("none_found"),), "capture_glimmer")
         if signs.is_hard_feeling(said):
             return self._hard_feeling(said, None, now, confidence)
         if source == "voice" and confidence is not None and confidence < CONFIRM_BELOW:
-            return self._ask("confirm_capture", now, self._say("confirm_heard", text=said),
+            return self._ask(Question.CONFIRM_CAPTURE, now, self._say("confirm_heard", text=said),
                              "capture_glimmer", text=said, confidence=confidence)
         return self._save(said, now, confidence, source)
 
@@ -384,11 +462,11 @@ class Dialogue:
                        intent: str) -> Reply:
         """A read-back; when more are left, the offer to hear them stays open."""
         if rest:
-            self._pending = _Pending("more", now, rest=rest)
+            self._pending = _Pending(Question.MORE, now, rest=rest)
         return Reply(tuple(parts), intent, expects_answer=bool(rest))
 
     def _delete_last(self, text: str, now: datetime) -> Reply:
-        undo = says_undo(text)
+        undo = says_undo(text, self.language.lexicon)
         if undo and self._last_deleted is not None:
             restored = self.store.undo()
             self._last_deleted = None
@@ -401,7 +479,7 @@ class Dialogue:
             # "undo" takes back what was just done: a save (asked first) or a delete.
             return Reply((self._say("undo_nothing" if undo else "delete_nothing"),),
                          "delete_last")
-        return self._ask("confirm_delete", now, self._say("delete_confirm", text=last.text),
+        return self._ask(Question.CONFIRM_DELETE, now, self._say("delete_confirm", text=last.text),
                          "delete_last", glimmer=last)
 
     def _hard_feeling(self, text: str, match: Match | None, now: datetime,
@@ -410,47 +488,48 @@ class Dialogue:
         holds something good too ("anxious, but the cat curled up by me"), it is kept
         if they say so; otherwise a glimmer from before is offered, if there is one."""
         pending, self._pending = self._pending, None
-        after_wake = after_wake_word(text, self.settings.wake_word)
+        lexicon = self.language.lexicon
+        after_wake = self.wake.after(text)
         offered = bool(after_wake) or (match is not None and match.intent == "capture_glimmer")
-        answering = pending is not None and pending.kind in ("capture", "offer_save")
+        answering = pending is not None and pending.kind in (Question.CAPTURE, Question.OFFER_SAVE)
         said = ""
         if match is not None and match.intent == "capture_glimmer":
             said = str(match.slots.get("text") or "")
-        said = said or after_wake or (strip_answer(text) if answering else "")
-        if said and set(plain_words(said)) & _MIXED:
-            return self._ask("confirm_capture", now, self._say("hard_mixed"), "capture_glimmer",
-                             text=strip_lead_in(said), confidence=confidence)
+        said = said or after_wake or (strip_answer(text, lexicon) if answering else "")
+        if said and set(plain_words(said)) & lexicon.turning_words:
+            return self._ask(Question.CONFIRM_CAPTURE, now, self._say("hard_mixed"),
+                             "capture_glimmer", text=strip_lead_in(said, lexicon),
+                             confidence=confidence)
         heard = "" if offered or answering else "_heard"
         if self.store.last() is None:
             return Reply((self._say("hard_feeling_first" + heard),), "capture_glimmer")
-        return self._ask("offer_glimmer", now, self._say("hard_feeling" + heard),
+        return self._ask(Question.OFFER_GLIMMER, now, self._say("hard_feeling" + heard),
                          "random_glimmer")
 
     def _unmatched(self, text: str, now: datetime) -> str:
         """Words that are none of the intents: courtesy, talk after a crisis answer, or else."""
         words = " ".join(plain_words(text))
-        if len(words.split()) > TOO_MANY_WORDS and after_wake_word(text, self.settings.wake_word):
+        if len(words.split()) > TOO_MANY_WORDS and self.wake.after(text):
             return self._say("too_long")
         return self._courtesy(text) or self._say("not_understood")
 
     def _courtesy(self, text: str) -> str | None:
         """'thank you', 'goodnight' (with or without the wake word): a kind word back."""
-        forms = wake_forms(self.settings.wake_word or "glimmer") | wake_forms("glimmer")
-        wake = {word for form in forms for word in form.split()}
-        words = " ".join(w for w in plain_words(text) if w not in wake)
-        if words in ("thank you", "thanks", "thanks a lot", "thank you so much", "cheers"):
+        words = tuple(w for w in plain_words(text) if w not in self.wake.words)
+        if words in self.language.lexicon.thanks:
             return self._say("thanks")
-        if words in ("goodnight", "good night", "night night", "night"):
+        if words in self.language.lexicon.goodnight:
             return self._say("goodnight")
         return None
 
     def _examples(self) -> str:
         intents = self.language.intents
         examples = []
-        for name in ("capture_glimmer", "list_glimmers", "random_glimmer", "reflect"):
-            examples.extend(intents.examples(name, 1))
-        wake = self.settings.wake_word or "glimmer"
-        quoted = [f"'{wake}{e[len('glimmer'):]}'" if e.lower().startswith("glimmer") else f"'{e}'"
+        for role in self.language.registry:
+            if role.help_example:
+                examples.extend(intents.examples(role.name, 1))
+        template, wake = self.wake.template, self.wake.word
+        quoted = [f"'{wake}{e[len(template):]}'" if e.lower().startswith(template) else f"'{e}'"
                   for e in examples]
         if len(quoted) > 1:
             quoted[-1] = "or " + quoted[-1]

@@ -3,38 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
+from voice_glimmers.core.errors import IntentFileError
 from voice_glimmers.language.intents import Intents
+from voice_glimmers.language.lexicon import Lexicon
+from voice_glimmers.language.registry import Registry
 from voice_glimmers.language.replies import Phrases
 from voice_glimmers.language.safety import Signs
 from voice_glimmers.language.tags import TagVocabulary
 
 
-def packaged_intents() -> Path:
-    """The intents/ folder that ships inside the package (voice_glimmers/intents in a
-    wheel), or the repository's own intents/ when running from a source checkout."""
-    packaged = Path(str(files("voice_glimmers") / "intents"))
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "intents"
-
-
 @dataclass(frozen=True)
 class Language:
-    """Sentence templates, replies, tag words and the signs of what is not a glimmer."""
+    """Sentence templates, the conversation's words, replies, tag words and the signs of
+    what is not a glimmer; with the registry of every intent's role."""
 
     intents: Intents
+    lexicon: Lexicon
     phrases: Phrases
     tags: TagVocabulary
     signs: Signs
 
+    @property
+    def registry(self) -> Registry:
+        return self.intents.registry
+
     @classmethod
     def from_dir(cls, folder: Path) -> Language:
         """Load intents/<lang>/; a malformed file raises IntentFileError naming it."""
+        intents = Intents.from_dir(folder)
+        if not intents.wake_word:
+            raise IntentFileError(f"{Path(folder) / 'sentences'}: one file needs wake_word, "
+                                  "the word every template wakes the assistant with")
         return cls(
-            intents=Intents.from_dir(folder),
+            intents=intents,
+            lexicon=Lexicon.from_dir(folder),
             phrases=Phrases.from_dir(folder),
             tags=TagVocabulary.from_dir(folder),
             signs=Signs.from_dir(folder),

@@ -1,9 +1,10 @@
-"""One YAML data file of a language (replies, tags, safety): read it, or say which file
-is wrong and why, as an IntentFileError."""
+"""The language data files: where they ship, and reading one YAML file of them (replies,
+tags, safety, the registry), or saying which file is wrong and why, as an IntentFileError."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.resources import files
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -30,3 +31,12 @@ def read_data_file(folder: Path, filename: str, parse: Callable[[IO[str], str], 
             return parse(stream, str(path))
     except OSError as err:
         raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None
+
+
+def packaged_intents() -> Path:
+    """The intents/ folder that ships inside the package (voice_glimmers/intents in a
+    wheel), or the repository's own intents/ when running from a source checkout."""
+    packaged = Path(str(files("voice_glimmers") / "intents"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "intents"

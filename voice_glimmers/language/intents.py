@@ -20,13 +20,16 @@ from typing import IO, Any
 
 from voice_glimmers.core.errors import IntentFileError
 from voice_glimmers.core.words import plain_words
+from voice_glimmers.language.datafile import packaged_intents
 from voice_glimmers.language.phrase_table import FREE_SLOTS, Phrase, PhraseTable
+from voice_glimmers.language.registry import Registry
 
 _LOGGER = logging.getLogger(__name__)
 
 EXPANSIONS_PER_TEMPLATE = 150  # templates with more ways of saying them are sampled
 WORD_LISTS = ("skip_words", "hesitations", "not_glimmer_starts", "not_query_starts",
-              "lead_ins", "tail_offs", "softeners")
+              "lead_ins", "tail_offs", "softeners", "time_links", "place_words",
+              "sentence_end_words", "sentence_end_after")
 Node = Any  # str | ("seq" | "alt" | "opt", tuple[Node, ...]); "opt" ends with ""
 MAX_HEDGE_WORDS = 6  # the longest lead-in or tail-off, in words
 
@@ -36,6 +39,12 @@ class Intents:
     """The intents of one language, loaded once; understand/ matches against them."""
 
     language: str
+    registry: Registry = field(repr=False)  # every intent's role
+    wake_word: str  # the word every template wakes the assistant with ("glimmer")
+    time_links: frozenset[str] = field(repr=False)
+    place_words: frozenset[str] = field(repr=False)
+    sentence_end_words: frozenset[str] = field(repr=False)
+    sentence_end_after: frozenset[str] = field(repr=False)
     grammar: Any = field(repr=False)  # hassil.Intents
     examples_of: dict[str, tuple[str, ...]] = field(repr=False)
     skip_words: tuple[tuple[str, ...], ...] = field(repr=False)
@@ -59,9 +68,9 @@ class Intents:
         return load_dir(Path(folder))
 
     @classmethod
-    def from_yaml(cls, *streams: IO[str]) -> Intents:
+    def from_yaml(cls, *streams: IO[str], registry: Registry | None = None) -> Intents:
         """Load from open YAML streams; a stream's `name` names it in errors."""
-        return load_streams(streams)
+        return load_streams(streams, registry)
 
     @property
     def names(self) -> list[str]:
@@ -76,7 +85,7 @@ class Intents:
         return plain_words(text)
 
 
-def load_dir(folder: Path) -> Intents:
+def load_dir(folder: Path, registry: Registry | None = None) -> Intents:
     files = sorted((folder / "sentences").glob("*.yaml"))
     if not files:
         raise IntentFileError(f"{folder}: no intent files in {folder / 'sentences'}")
@@ -84,7 +93,7 @@ def load_dir(folder: Path) -> Intents:
     try:
         for path in files:
             streams.append(path.open(encoding="utf-8"))
-        return load_streams(streams)
+        return load_streams(streams, registry or Registry.beside(folder))
     except OSError as err:
         raise IntentFileError(f"{err.filename}: cannot be read: {err.strerror}") from None
     except UnicodeDecodeError as err:
@@ -94,7 +103,7 @@ def load_dir(folder: Path) -> Intents:
             stream.close()
 
 
-def load_streams(streams: Sequence[IO[str]]) -> Intents:
+def load_streams(streams: Sequence[IO[str]], registry: Registry | None = None) -> Intents:
     import yaml
     from hassil import Intents as Grammar
     from hassil.util import merge_dict
@@ -135,20 +144,34 @@ def load_streams(streams: Sequence[IO[str]]) -> Intents:
             said | skip_tokens)
         anchors[intent.name] = _any_of([_anchor(node, skip_tokens) for node in nodes])
         phrases += _phrases(intent.name, nodes)
+    wake = merged.get("wake_word", "")
+    if not isinstance(wake, str) or len(wake.split()) > 1:
+        raise IntentFileError(f"{', '.join(sorted(set(home.values())))}: wake_word should be "
+                              "the one word every template wakes the assistant with")
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(map(str, merged.get(key, ())))
+
     return Intents(
         language=str(merged["language"]),
+        registry=registry or Registry.from_dir(packaged_intents()),
+        wake_word=wake,
+        time_links=words("time_links"),
+        place_words=words("place_words"),
+        sentence_end_words=words("sentence_end_words"),
+        sentence_end_after=words("sentence_end_after"),
         grammar=grammar,
         examples_of={k: tuple(map(str, v.get("examples", ())))
                      for k, v in merged["intents"].items()},
         skip_words=skip,
-        hesitations=frozenset(map(str, merged.get("hesitations", ()))),
-        not_glimmer_starts=frozenset(map(str, merged.get("not_glimmer_starts", ()))),
-        not_query_starts=frozenset(map(str, merged.get("not_query_starts", ()))),
+        hesitations=words("hesitations"),
+        not_glimmer_starts=words("not_glimmer_starts"),
+        not_query_starts=words("not_query_starts"),
         misheard={str(k): str(v) for k, v in merged.get("misheard", {}).items()},
         lead_ins=_by_first_word([*merged.get("skip_words", ()), *merged.get("lead_ins", ())]),
         tail_offs=_by_first_word([*merged.get("skip_words", ()), *merged.get("tail_offs", ())],
                                  backwards=True),
-        softeners=frozenset(map(str, merged.get("softeners", ()))),
+        softeners=words("softeners"),
         vocabulary=vocabulary,
         anchors=anchors,
         required={i.name: frozenset(k for d in i.data for k in d.required_keywords or ())

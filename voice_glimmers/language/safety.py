@@ -21,9 +21,10 @@ KINDS = ("crisis", "hard_feelings", "none_found", "no_answer")
 Sign = Union[str, "re.Pattern[str]"]
 
 
-def _phrases(data: dict, kind: str, name: str) -> tuple[Sign, ...]:
+def _phrases(data: dict, kind: str, name: str,
+             same: tuple[tuple[str, str], ...]) -> tuple[Sign, ...]:
     """A list's phrases; an entry starting 're:' is a regular expression over the words
-    (lower case, contractions folded as in _SAME), for the many ways one thing is said."""
+    (lower case, contractions folded by said_the_same), for the many ways one thing is said."""
     phrases = data.get(kind)
     if not isinstance(phrases, list) or not phrases:
         raise IntentFileError(f"{name}: needs a '{kind}:' list of phrases")
@@ -36,34 +37,36 @@ def _phrases(data: dict, kind: str, name: str) -> tuple[Sign, ...]:
             except re.error as err:
                 raise IntentFileError(f"{name}: {kind}: bad pattern {text!r} ({err})") from None
         else:
-            signs.append(_said(text).strip())
+            signs.append(_said(text, same).strip())
     return tuple(signs)
 
 
-_SAME = (  # said in full or contracted, heard the same: the lists use the contracted form
-    (" i am ", " im "), (" do not ", " dont "), (" does not ", " doesnt "),
-    (" can not ", " cant "), (" cannot ", " cant "), (" is not ", " isnt "),
-    (" was not ", " wasnt "), (" were not ", " werent "), (" i would ", " id "),
-    (" he is ", " hes "), (" she is ", " shes "), (" they are ", " theyre "),
-    (" there is ", " theres "), (" what is ", " whats "), (" my self ", " myself "),
-    (" i have ", " ive "), (" no one ", " nobody "),
-)
-
-
-def _said(text: str) -> str:
+def _said(text: str, same: tuple[tuple[str, str], ...]) -> str:
     """The words, space-framed, with the usual contractions folded together."""
     joined = " " + " ".join(plain_words(text)) + " "
-    for full, short in _SAME:
+    for full, short in same:
         joined = joined.replace(full, short)
     return joined
 
 
-def _holds(text: str, signs: tuple[Sign, ...]) -> bool:
-    joined = _said(text)
+def _holds(text: str, signs: tuple[Sign, ...], same: tuple[tuple[str, str], ...]) -> bool:
+    joined = _said(text, same)
     return any(
         f" {sign} " in joined if isinstance(sign, str) else sign.search(joined) is not None
         for sign in signs
     )
+
+
+def _contractions(data: object, name: str) -> tuple[tuple[str, str], ...]:
+    """said_the_same: full words -> the contracted form the lists use, space-framed."""
+    if data is None:
+        return ()
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise IntentFileError(f"{name}: said_the_same should map words to their short form")
+    return tuple((" " + " ".join(plain_words(k)) + " ", " " + " ".join(plain_words(v)) + " ")
+                 for k, v in data.items())
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,17 @@ class Signs:
     hard_feelings: tuple[Sign, ...]
     none_found: tuple[Sign, ...]
     no_answer: tuple[Sign, ...]
+    said_the_same: tuple[tuple[str, str], ...] = ()  # (" i am ", " im ") ...
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "safety.yaml") -> Signs:
         data = read_yaml(stream, name)
         if not isinstance(data, dict):
             raise IntentFileError(f"{name}: needs the lists {', '.join(KINDS)}")
-        return cls(*(_phrases(data, kind, name) for kind in KINDS))
+        same = _contractions(data.get("said_the_same"), name)
+        lists = {kind: _phrases(data, kind, name, same) for kind in KINDS}
+        return cls(lists["crisis"], lists["hard_feelings"], lists["none_found"],
+                   lists["no_answer"], said_the_same=same)
 
     @classmethod
     def from_dir(cls, folder: Path) -> Signs:
@@ -88,14 +95,14 @@ class Signs:
 
     def is_crisis(self, text: str) -> bool:
         """Someone may be in danger right now."""
-        return _holds(text, self.crisis)
+        return _holds(text, self.crisis, self.said_the_same)
 
     def is_hard_feeling(self, text: str) -> bool:
-        return _holds(text, self.hard_feelings)
+        return _holds(text, self.hard_feelings, self.said_the_same)
 
     def is_none_found(self, text: str) -> bool:
-        return _holds(text, self.none_found)
+        return _holds(text, self.none_found, self.said_the_same)
 
     def is_no_answer(self, text: str) -> bool:
         """The whole answer says there is nothing to keep ('i dont know', 'hmm')."""
-        return _said(text).strip() in self.no_answer
+        return _said(text, self.said_the_same).strip() in self.no_answer

@@ -18,6 +18,7 @@ class TagVocabulary:
 
     words: Mapping[str, frozenset[str]]
     phrases: Mapping[str, tuple[tuple[str, ...], ...]]
+    endings: tuple[str, ...] = ()  # taken off a glimmer's word to find its plain form
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "tags.yaml") -> TagVocabulary:
@@ -33,7 +34,10 @@ class TagVocabulary:
             split = [tuple(plain_words(e)) for e in entries]
             words[tag] = frozenset(s[0] for s in split if len(s) == 1)
             phrases[tag] = tuple(s for s in split if len(s) > 1)
-        return cls(words=words, phrases=phrases)
+        endings = data.get("endings", [])
+        if not isinstance(endings, list) or not all(isinstance(e, str) for e in endings):
+            raise IntentFileError(f"{name}: 'endings' should be a list of word endings")
+        return cls(words=words, phrases=phrases, endings=tuple(endings))
 
     @classmethod
     def from_dir(cls, folder: Path) -> TagVocabulary:

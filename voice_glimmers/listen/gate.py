@@ -12,33 +12,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from voice_glimmers.core.words import plain_words
-from voice_glimmers.understand.utterance import wake_forms
+from voice_glimmers.language.lexicon import Lexicon
+from voice_glimmers.understand.wake import WakeWord
 
-_BARGE_IN_WORDS = frozenset({"stop", "glimmer", "glimmers", "please", "okay", "ok", "now", "quiet"})
 
-
-def is_barge_in(text: str) -> bool:
+def is_barge_in(text: str, lexicon: Lexicon, wake: WakeWord) -> bool:
     """A short, explicit 'stop' that may interrupt the assistant while it speaks."""
-    words = plain_words(text)
-    return "stop" in words and len(words) <= 3 and set(words) <= _BARGE_IN_WORDS
+    words = set(plain_words(text))
+    allowed = lexicon.barge_in | lexicon.barge_in_with | wake.words
+    return (not lexicon.barge_in.isdisjoint(words) and len(plain_words(text)) <= 3
+            and words <= allowed)
 
 
 @dataclass
 class Gate:
-    wake_word: str | None = "glimmer"
+    wake: WakeWord
     follow_up_seconds: float = 6.0
     question_seconds: float = 20.0
     open_until: datetime | None = None
 
+    @property
+    def wake_word(self) -> str | None:
+        return self.wake.chosen
+
     def has_wake_word(self, text: str) -> bool:
-        if self.wake_word is None:
-            return True
-        forms = wake_forms(self.wake_word)
-        words = plain_words(text)
-        if " " in next(iter(forms)):  # a wake phrase of several words
-            joined = " " + " ".join(words) + " "
-            return any(f" {form} " in joined for form in forms)
-        return any(word in forms for word in words)
+        return self.wake.is_heard_in(text)
 
     def is_open(self, now: datetime) -> bool:
         return self.open_until is not None and now <= self.open_until

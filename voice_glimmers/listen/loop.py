@@ -23,6 +23,7 @@ from voice_glimmers.core.clock import Clock
 from voice_glimmers.core.errors import SpeechOutputError
 from voice_glimmers.core.heard import Utterance
 from voice_glimmers.core.protocols import AudioSource, Speaker, Transcriber
+from voice_glimmers.core.words import plain_words
 from voice_glimmers.dialogue.conversation import Dialogue, Reply
 from voice_glimmers.listen.events import Display, EventLog
 from voice_glimmers.listen.gate import Gate, is_barge_in
@@ -42,7 +43,7 @@ class Loop:
     dialogue: Dialogue
     speaker: Speaker
     clock: Clock
-    gate: Gate = field(default_factory=Gate)
+    gate: Gate
     events: EventLog = field(default_factory=lambda: EventLog(None))
     display: Display = field(default_factory=Display)
     half_duplex: bool = True
@@ -54,7 +55,7 @@ class Loop:
         self._stopping = threading.Event()
         self._reset_asked = threading.Event()
         self._was_speaking = False
-        self._speaking_words = ""
+        self._speaking_words: frozenset[str] = frozenset()
         self._offered_on: date | None = None
         self._last_final: float | None = None  # when the utterance being answered was heard
         self._audio_origin = float("inf")  # monotonic time of audio second 0 (live sources)
@@ -145,9 +146,10 @@ class Loop:
                 # Never our own words (they are never saved or said): stop and answer.
                 self.speaker.stop()
                 self._say(self.dialogue.respond(heard.text, now, source="voice"), now)
-            elif is_barge_in(heard.text) and "stop" not in self._speaking_words:
+            elif (is_barge_in(heard.text, self.dialogue.language.lexicon, self.gate.wake)
+                  and self.dialogue.language.lexicon.barge_in.isdisjoint(self._speaking_words)):
                 self.speaker.stop()
-                self.dialogue.respond("stop", now)
+                self.dialogue.interrupted(now)
                 self.events.emit("barge_in")
                 self.display.line("stopped", "(you said stop)")
             else:
@@ -211,7 +213,7 @@ class Loop:
         self.events.emit("reply", text=reply.text, intent=reply.intent,
                          saved=reply.saved.id if reply.saved else None,
                          ms_since_final=since_final)
-        self._speaking_words = " ".join(reply.parts).lower()
+        self._speaking_words = frozenset(plain_words(reply.text))
         for part in reply.parts:
             if self.show_replies:
                 self.display.words("said", part)

@@ -41,29 +41,19 @@ from voice_glimmers.core.words import tokens as tokens_of
 from voice_glimmers.language.intents import MAX_HEDGE_WORDS, Intents
 from voice_glimmers.language.phrase_table import FREE_SLOTS, Span
 from voice_glimmers.understand.fuzzy import rank
+from voice_glimmers.understand.wake import forms_of
 from voice_glimmers.understand.when import WhenSpan, find_when
 
 _LOGGER = logging.getLogger(__name__)
 
-WHEN_INTENTS = ("list_glimmers", "count_glimmers")
 FUZZY_THRESHOLD = 82.0  # below this, nothing matched
 CAPTURE_THRESHOLD = 90.0  # a false capture writes a stranger's words into a journal
 FUZZY_MARGIN = 6.0  # the best intent must beat the next one by this much
-# Skip words that can end what someone says and mean it: "the sky was okay", "it went
-# well" keep them; "the garden smelled of lavender okay" does not.
-_CAN_END_A_SENTENCE = frozenset({("okay",), ("ok",), ("alright",), ("well",)})
-_BEFORE_MEANT = frozenset(
-    "was is are were am be been being felt feel feels feeling went goes going looked looks "
-    "seemed seems turned ended worked works did done all quite pretty very really so "
-    "sleep slept fine".split()
-)
-
-
-def _ends_a_sentence(skip: tuple[str, ...], before: list[str]) -> bool:
+def _ends_a_sentence(intents: Intents, skip: tuple[str, ...], before: list[str]) -> bool:
     """Is this skip word, at the end, part of what was meant ('the sky was okay')?"""
-    return skip in _CAN_END_A_SENTENCE and bool(before) and before[-1] in _BEFORE_MEANT
+    return (len(skip) == 1 and skip[0] in intents.sentence_end_words and bool(before)
+            and before[-1] in intents.sentence_end_after)
 MAX_WORDS = 80
-TIME_LINKS = frozenset({"from", "on", "for", "of"})  # free text of these and time words is none
 
 
 @dataclass(frozen=True)
@@ -108,7 +98,7 @@ def trim(intents: Intents, positions: list[int], words: list[str]) -> list[int]:
             if tuple(words[i] for i in kept[:n]) == skip:
                 kept, changed = kept[n:], True
             elif (len(kept) >= n and tuple(words[i] for i in kept[-n:]) == skip
-                  and not _ends_a_sentence(skip, [words[i] for i in kept[:-n]])):
+                  and not _ends_a_sentence(intents, skip, [words[i] for i in kept[:-n]])):
                 kept, changed = kept[:-n], True
     return kept
 
@@ -226,7 +216,8 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
     when = find_when(" ".join(words), today, week_start=week_start)
     mended: list[list[str]] = []  # the words mended, once the words as heard matched nothing
     for source, drop, where, hedged in _attempts(intents, words, when, mended):
-        found = strict(intents, [source[i] for i in where], WHEN_INTENTS if drop else ())
+        found = strict(intents, [source[i] for i in where],
+                       intents.registry.with_time_range if drop else ())
         if found is None:
             continue
         if hedged and found[1] is not None and source[where[0]] in intents.required[found[0]]:
@@ -285,17 +276,14 @@ def _fuzzy(intents: Intents, words: list[str]) -> tuple[str, Span | None, float]
     return intent, span, score
 
 
-_PLACE_WORDS = frozenset({"at", "in", "on"})
-
-
 def _said_straight_after_wake_word(words: list[str], first: int, intents: Intents) -> bool:
     """'glimmer, at lunch a stranger smiled': a place word right after the wake word opens
     a glimmer; after other words it is the light seen somewhere ('a glimmer in her eye')."""
-    if words[first] not in _PLACE_WORDS:
+    if words[first] not in intents.place_words:
         return False
     before = [w for w in words[:first] if w not in intents.hesitations]
-    return len(before) == 1 and intents.misheard.get(before[0], before[0]) in ("glimmer",
-                                                                              "glimmers")
+    return len(before) == 1 and intents.misheard.get(before[0], before[0]) in forms_of(
+        intents.wake_word)
 
 
 def _outside(size: int, span: WhenSpan | None) -> list[int]:
@@ -326,7 +314,8 @@ def _slots(
                   [i for i in around if where[first] <= i <= where[last - 1]])
         free = trim(intents, inside, words)
         timed = {i for i in free if when is not None and when.start <= i < when.end}
-        if when is not None and free and all(i in timed or words[i] in TIME_LINKS for i in free):
+        links = intents.time_links
+        if when is not None and free and all(i in timed or words[i] in links for i in free):
             return None  # "glimmers from last week": time words are not a glimmer
         if (name == "text" and free and words[free[0]] in intents.not_glimmer_starts
                 and not _said_straight_after_wake_word(words, free[0], intents)):
@@ -337,7 +326,7 @@ def _slots(
             slots[name] = _free_text(text, tokens, free)
         elif name == "query":
             return None
-    if intent in WHEN_INTENTS:
+    if intents.registry.has_time_range(intent):
         slots["when"] = when.range if when is not None else DateRange(today, today)
     return slots
 

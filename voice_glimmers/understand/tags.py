@@ -6,10 +6,10 @@ from voice_glimmers.core.words import plain_words
 from voice_glimmers.language.tags import TagVocabulary
 
 
-def _forms(word: str) -> set[str]:
+def _forms(word: str, endings: tuple[str, ...]) -> set[str]:
     """A word and the few endings people add to it (cat, cats; walk, walking, walked)."""
     forms = {word}
-    for ending in ("s", "es", "ing", "ed", "d"):
+    for ending in endings:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             forms.add(word[: -len(ending)])
     return forms
@@ -18,7 +18,7 @@ def _forms(word: str) -> set[str]:
 def tag_text(text: str, vocabulary: TagVocabulary) -> tuple[str, ...]:
     """The tags a glimmer's text touches, in the vocabulary's order."""
     words = plain_words(text)
-    forms = set().union(*(_forms(w) for w in words)) if words else set()
+    forms = set().union(*(_forms(w, vocabulary.endings) for w in words)) if words else set()
     joined = " " + " ".join(words) + " "
     found = []
     for tag, tag_words in vocabulary.words.items():
