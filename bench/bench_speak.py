@@ -120,7 +120,7 @@ def bench_speaker(server: SoundServer, runs: int) -> dict[str, list[float]]:
     from voice_glimmers.voice.speakers import Pyttsx3Speaker
 
     events: list[dict] = []
-    speaker = Pyttsx3Speaker(on_event=events.append)
+    speaker = Pyttsx3Speaker(on_event=lambda e: events.append(e.to_dict()))
     speaker.say(SENTENCE)
     speaker.wait()
     out: dict[str, list[float]] = {"returns": [], "handed": [], "sound": [], "synth": []}

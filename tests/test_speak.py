@@ -121,7 +121,7 @@ def test_wav_speaker_writes_three_replies_to_one_wav(tmp_path):
     expected = sum(synthesize(text).seconds for text in replies) + 2 * GAP_SECONDS
     events: list[dict] = []
     out = tmp_path / "replies.wav"
-    with WavSpeaker(out, on_event=events.append) as speaker:
+    with WavSpeaker(out, on_event=lambda e: events.append(e.to_dict())) as speaker:
         for text in replies:
             speaker.say(text)
         assert speaker.wait() and not speaker.is_speaking()
@@ -187,7 +187,7 @@ def test_wav_speaker_refuses_a_folder_that_is_not_there(tmp_path):
 
 def test_print_speaker_prints_each_reply_once():
     stream, events = io.StringIO(), []
-    with PrintSpeaker(stream, on_event=events.append) as speaker:
+    with PrintSpeaker(stream, on_event=lambda e: events.append(e.to_dict())) as speaker:
         speaker.say(SHORT)
         speaker.say("  ")
         speaker.say("What was it?")
@@ -198,7 +198,7 @@ def test_print_speaker_prints_each_reply_once():
 
 
 def test_a_failing_event_handler_does_not_stop_the_replies(tmp_path):
-    def broken(event: dict) -> None:
+    def broken(event) -> None:
         raise RuntimeError("handler bug")
 
     stream = io.StringIO()

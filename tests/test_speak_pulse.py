@@ -39,7 +39,7 @@ CHILD = textwrap.dedent(
     mode, texts, after = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
     out = []
     speaker = Pyttsx3Speaker(
-        tail_seconds=TAIL, on_event=lambda e: out.append(dict(e, kind="event"))
+        tail_seconds=TAIL, on_event=lambda e: out.append(dict(e.to_dict(), kind="event"))
     )
     for text in texts:
         speaker.say(text)

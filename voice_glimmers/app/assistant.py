@@ -140,6 +140,7 @@ def cmd_listen(ctx: Context) -> int:
     import signal
     from dataclasses import replace
 
+    from voice_glimmers.core.events import Event
     from voice_glimmers.listen.events import Display, EventLog
     from voice_glimmers.listen.gate import Gate
     from voice_glimmers.listen.loop import Loop
@@ -181,7 +182,7 @@ def cmd_listen(ctx: Context) -> int:
         transcriber = VoskTranscriber(model_dir)
         loop_ref: list[Loop] = []
 
-        def speech_event(event: dict) -> None:
+        def speech_event(event: Event) -> None:
             if loop_ref:
                 loop_ref[0].speech_event(event)
 

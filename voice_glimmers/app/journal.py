@@ -18,8 +18,6 @@ from voice_glimmers.app.context import Context, open_store
 from voice_glimmers.core.clock import glimmer_day, parse_moment
 from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.errors import GlimmersError, UnknownWhen
-from voice_glimmers.core.files import describe_os_error, write_atomically
-from voice_glimmers.understand.when import resolve_when
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,6 +38,8 @@ def days_named(words: str, today: date, *, week_start: int = 0) -> DateRange:
         if end < start:
             raise UnknownWhen(f"'{words}' ends before it starts")
         return DateRange(start, end)
+    from voice_glimmers.understand.when import resolve_when
+
     found = resolve_when(text, today, week_start=week_start) if text else None
     if found is None:
         raise UnknownWhen(f"'{words}' is not a day or range of days I know; {_WHEN_HINT}")
@@ -83,6 +83,8 @@ def moment_at(
 
 def write_file(path: Path, text: str) -> Path:
     """Write `text` to `path` all at once (created private, 0600); returns the full path."""
+    from voice_glimmers.core.files import describe_os_error, write_atomically
+
     path = path.expanduser().absolute()
     try:
         os.close(write_atomically(path, text.encode("utf-8")))
@@ -101,6 +103,8 @@ def write_output(text: str, path: Path | None) -> None:
 
 
 def read_input(path: Path) -> str:
+    from voice_glimmers.core.files import describe_os_error
+
     try:
         return path.expanduser().read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -1,9 +1,9 @@
 """What the listening loop tells the world: JSON-lines events and the terminal display.
 
-Events (`--events FILE`, or `-` for stdout) are one JSON object per line, each with a
-`type` (partial, final, intent, reply, speaking, spoken, dropped, status) and `t`, the
-seconds since the loop started. The human display goes to stderr whenever the
-events go to stdout, so stdout carries nothing else.
+Events (`--events FILE`, or `-` for stdout) are one JSON object per line (core.events
+lists them: their `type`, `t` the seconds since the loop started, their fields). The
+human display goes to stderr whenever the events go to stdout, so stdout carries
+nothing else.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from voice_glimmers.core.events import Event
+
 
 @dataclass
 class EventLog:
@@ -22,12 +24,17 @@ class EventLog:
     stream: IO[str] | None
     started: float = field(default_factory=time.monotonic)
 
-    def emit(self, kind: str, **data: Any) -> dict[str, Any]:
-        event = {"type": kind, "t": round(time.monotonic() - self.started, 4), **data}
+    def emit(self, event: Event, **extra: Any) -> dict[str, Any]:
+        """One event as a JSON line: its type, `t` since listening started, its fields."""
+        payload = event.to_dict()
+        kind = payload.pop("type")
+        payload.pop("t", None)  # a speaker's monotonic moment; `t` here is since the start
+        record = {"type": kind, "t": round(time.monotonic() - self.started, 4), **payload,
+                  **extra}
         if self.stream is not None:
-            self.stream.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+            self.stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             self.stream.flush()
-        return event
+        return record
 
 
 @dataclass

@@ -21,6 +21,20 @@ from typing import Any
 
 from voice_glimmers.core.clock import Clock
 from voice_glimmers.core.errors import SpeechOutputError
+from voice_glimmers.core.events import (
+    BargeIn,
+    Dropped,
+    Event,
+    Final,
+    Heard,
+    Listening,
+    Problem,
+    Replied,
+    Speaking,
+    Spoken,
+    Stopped,
+    Understood,
+)
 from voice_glimmers.core.heard import Utterance
 from voice_glimmers.core.protocols import AudioSource, Speaker, Transcriber
 from voice_glimmers.core.words import plain_words
@@ -90,7 +104,7 @@ class Loop:
         worker = threading.Thread(target=self._feed, name="voice-glimmers-hearing", daemon=True)
         worker.start()
         self.display.line("listening", self._listening_hint())
-        self.events.emit("listening", wake_word=self.gate.wake_word)
+        self.events.emit(Listening(self.gate.wake_word))
         try:
             while not self._stopping.is_set():
                 # Poll faster while speaking, so the end of speech is noticed promptly.
@@ -115,7 +129,7 @@ class Loop:
         except SpeechOutputError as err:
             self.display.line("problem", str(err))
         self._tick(self.clock())
-        self.events.emit("stopped")
+        self.events.emit(Stopped())
         if self.error is not None:
             raise self.error
 
@@ -132,14 +146,14 @@ class Loop:
     def _hear(self, heard: Any, heard_at: float, now: datetime) -> None:
         """One Partial or Utterance; `heard_at` is when the transcriber gave it (monotonic)."""
         if not isinstance(heard, Utterance):  # a Partial
-            self.events.emit("partial", text=heard.text)
+            self.events.emit(Heard(heard.text))
             self.display.partial(heard.text)
             return
         self._last_final = heard_at
         words = [{"word": w.word, "conf": round(w.conf, 3), "start": round(w.start, 3),
                   "end": round(w.end, 3)} for w in heard.words]
-        self.events.emit("final", text=heard.text, confidence=round(heard.confidence, 3),
-                         start=round(heard.start, 3), end=round(heard.end, 3), words=words)
+        self.events.emit(Final(heard.text, round(heard.confidence, 3),
+                                      round(heard.start, 3), round(heard.end, 3), words))
         crisis = self.dialogue.language.signs.is_crisis(heard.text)
         if self.half_duplex and (self.speaker.is_speaking() or self._while_speaking(heard)):
             if crisis and self._named_us(heard.text):
@@ -150,7 +164,7 @@ class Loop:
                   and self.dialogue.language.lexicon.barge_in.isdisjoint(self._speaking_words)):
                 self.speaker.stop()
                 self.dialogue.interrupted(now)
-                self.events.emit("barge_in")
+                self.events.emit(BargeIn())
                 self.display.line("stopped", "(you said stop)")
             else:
                 self._drop("speaking")
@@ -171,8 +185,8 @@ class Loop:
             self._drop("no intent")  # talk in the room, heard in an open window
             return
         self.display.words("heard", heard.text)
-        self.events.emit("intent", **(match.to_dict() if match else {"text": heard.text,
-                                                                     "intent": None}))
+        understood = match.to_dict() if match else {"text": heard.text, "intent": None}
+        self.events.emit(Understood(**understood))
         reply = self.dialogue.respond(heard.text, now, match=match,
                                       confidence=heard.confidence, source="voice")
         self._say(reply, now)
@@ -189,20 +203,20 @@ class Loop:
             self.speaker.say(text)
         except SpeechOutputError as err:
             self.display.line("problem", f"{err} (the reply is shown here instead)")
-            self.events.emit("problem", message=str(err))
+            self.events.emit(Problem(str(err)))
 
     def _named_us(self, text: str) -> bool:
         return self.gate.wake_word is not None and self.gate.has_wake_word(text)
 
     def _drop(self, reason: str) -> None:
         """Not meant for us: forget it (the event carries no words, the screen lets it go)."""
-        self.events.emit("dropped", reason=reason)
+        self.events.emit(Dropped(reason))
         self.display.let_go()
 
     def _say(self, reply: Reply, now: datetime) -> None:
         if reply.problem:
             self.display.line("problem", reply.problem)
-            self.events.emit("problem", message=reply.problem)
+            self.events.emit(Problem(reply.problem))
         if not reply.parts:
             return
         if reply.intent == "reflect":
@@ -210,9 +224,8 @@ class Loop:
         since_final = None
         if self._last_final is not None:
             since_final = round((time.monotonic() - self._last_final) * 1000, 1)
-        self.events.emit("reply", text=reply.text, intent=reply.intent,
-                         saved=reply.saved.id if reply.saved else None,
-                         ms_since_final=since_final)
+        self.events.emit(Replied(reply.text, reply.intent,
+                                        reply.saved.id if reply.saved else None, since_final))
         self._speaking_words = frozenset(plain_words(reply.text))
         for part in reply.parts:
             if self.show_replies:
@@ -249,16 +262,14 @@ class Loop:
                 self._say(self.dialogue.offer_reflection(now), now)
                 return
 
-    def speech_event(self, event: dict[str, Any]) -> None:
+    def speech_event(self, event: Event) -> None:
         """Speaker callback (speech thread): speaking/spoken times into the event log."""
-        data = {k: v for k, v in event.items() if k not in ("type", "t")}
-        moment = float(event.get("t", time.monotonic()))
-        if event.get("type") == "speaking":
+        if isinstance(event, Speaking):
             heard_at, self._last_final = self._last_final, None  # the first audio answers it
-            data["ms_since_final"] = (
-                None if heard_at is None else round((moment - heard_at) * 1000, 1)
-            )
-            self._spoken.append([moment, float("inf")])
-        elif event.get("type") == "spoken" and self._spoken:
-            self._spoken[-1][1] = moment
-        self.events.emit(str(event.get("type", "speech")), **data)
+            since = None if heard_at is None else round((event.t - heard_at) * 1000, 1)
+            self._spoken.append([event.t, float("inf")])
+            self.events.emit(event, ms_since_final=since)
+            return
+        if isinstance(event, Spoken) and self._spoken:
+            self._spoken[-1][1] = event.t
+        self.events.emit(event)

@@ -15,9 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from voice_glimmers.core.errors import SpeechOutputError
+from voice_glimmers.core.events import Event, Speaking, SpeechFailed, Spoken
 from voice_glimmers.voice.playback import Player
 from voice_glimmers.voice.synthesis import (
     DEFAULT_VOICE,
@@ -35,7 +36,7 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-EventSink = Callable[[dict], None]
+EventSink = Callable[[Event], None]
 GAP_SECONDS = 0.5  # silence between replies written to one WAV
 
 
@@ -45,11 +46,11 @@ class _Events:
     def __init__(self, on_event: EventSink | None) -> None:
         self._on_event = on_event
 
-    def emit(self, kind: str, text: str, **details: Any) -> None:
+    def emit(self, event: Event) -> None:
         if self._on_event is None:
             return
         try:
-            self._on_event({"type": kind, "text": text, "t": time.monotonic(), **details})
+            self._on_event(event)
         except Exception:
             _LOGGER.exception("speech event handler failed")
 
@@ -167,7 +168,7 @@ class Pyttsx3Speaker(_Closing):
                 _LOGGER.warning("%s", err)
                 with self._cond:
                     self._error = err
-                self._events.emit("error", text, message=str(err))
+                self._events.emit(SpeechFailed(text, time.monotonic(), str(err)))
             finally:
                 with self._cond:
                     self._pending -= 1
@@ -185,11 +186,11 @@ class Pyttsx3Speaker(_Closing):
 
         def on_start(t: float) -> None:
             started_at.append(t)
-            self._events.emit("speaking", text, t=t)
+            self._events.emit(Speaking(text, t))
 
         def spoken(seconds: float, interrupted: bool) -> None:
-            self._events.emit("spoken", text, seconds=round(seconds, 3),
-                              interrupted=interrupted, synth_ms=round(synth_ms, 1))
+            self._events.emit(Spoken(text, time.monotonic(), round(seconds, 3), interrupted,
+                                     round(synth_ms, 1)))
 
         try:
             played = self._player.play(
@@ -242,14 +243,14 @@ class WavSpeaker(_AtOnce):
         started = time.monotonic()
         speech = self._synthesizer(text)
         synth_ms = (time.monotonic() - started) * 1000
-        self._events.emit("speaking", text)
+        self._events.emit(Speaking(text, time.monotonic()))
         if self._parts:
             rate = self._parts[0].sample_rate
             speech = speech.resampled(rate)
             self._parts.append(silence(GAP_SECONDS, rate))
         self._parts.append(speech)
-        self._events.emit("spoken", text, seconds=round(speech.seconds, 3), interrupted=False,
-                          synth_ms=round(synth_ms, 1))
+        self._events.emit(Spoken(text, time.monotonic(), round(speech.seconds, 3), False,
+                                 round(synth_ms, 1)))
 
     def close(self) -> None:
         """Write the WAV all at once (private, like every file voice-glimmers writes):
@@ -283,9 +284,9 @@ class PrintSpeaker(_AtOnce):
 
     def say(self, text: str) -> None:
         if text.strip():
-            self._events.emit("speaking", text)
+            self._events.emit(Speaking(text, time.monotonic()))
             print(text, file=self._stream, flush=True)
-            self._events.emit("spoken", text, seconds=0.0, interrupted=False, synth_ms=0.0)
+            self._events.emit(Spoken(text, time.monotonic(), 0.0, False, 0.0))
 
     def close(self) -> None:
         self._stream.flush()
