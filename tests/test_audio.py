@@ -20,7 +20,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voice_glimmers.core.errors import AudioFormatError
-from voice_glimmers.voice.audio import SAMPLE_RATE, PcmConverter, WavSource, to_pcm16_mono
+from voice_glimmers.voice.audio import SAMPLE_RATE, PcmConverter, WavSource
+
+
+def to_pcm16_mono(data: bytes, *, rate: int, channels: int, sample_width: int,
+                  is_float: bool = False) -> bytes:
+    """One whole buffer through a fresh converter."""
+    return PcmConverter(rate=rate, channels=channels, sample_width=sample_width,
+                        is_float=is_float).convert(data)
 
 pytestmark = pytest.mark.skipif(not shutil.which("sox") or not shutil.which("espeak-ng"),
                                 reason="needs sox and espeak-ng (make test installs them)")

@@ -265,3 +265,15 @@ def test_danger_said_to_it_while_it_speaks_stops_it_and_is_answered(language):
     ], store=store)
     assert speaker.stops == 1
     assert "reach out to someone now" in speaker.said[-1]
+
+
+def test_the_readme_lists_every_event_there_is():
+    import re
+    from pathlib import Path
+
+    from voice_glimmers.core.events import EVENTS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `--events FILE`"))
+    listed = re.findall(r"`([a-z_]+)`", row.split("(", 1)[1].split(";", 1)[0])
+    assert listed == [event.kind for event in EVENTS]

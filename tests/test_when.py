@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from voice_glimmers.core.clock import glimmer_day, parse_moment
 from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.errors import GlimmersError
-from voice_glimmers.understand.when import number_words, resolve_when
+from voice_glimmers.understand.when import resolve_when
 
 FRIDAY = date(2026, 11, 27)
 
@@ -192,12 +192,25 @@ def test_to_dict_and_membership():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("seven", 7), ("twenty one", 21), ("twenty-first", 21), ("3rd", 3), ("21", 21),
-     ("thirtieth", 30), ("one hundred and five", 105), ("two hundred", 200), ("ninety nine", 99),
-     ("", None), ("glimmer", None), ("seven days", None)],
+    [("seven", 7), ("twenty one", 21), ("21", 21),
+     ("one hundred and five", 105), ("two hundred", 200), ("ninety nine", 99)],
 )
-def test_number_words(text, value):
-    assert number_words(text) == value
+def test_numbers_said_in_words_or_digits(text, value):
+    today = date(2026, 11, 30)
+    assert resolve_when(f"{text} days ago", today) == DateRange(
+        today - timedelta(days=value), today - timedelta(days=value))
+
+
+@pytest.mark.parametrize(("text", "day"), [("twenty-first", 21), ("3rd", 3), ("thirtieth", 30),
+                                           ("twenty first", 21), ("the second", 2)])
+def test_ordinals_said_in_words_or_digits(text, day):
+    assert resolve_when(f"on november {text}", date(2026, 11, 30)) == DateRange(
+        date(2026, 11, day), date(2026, 11, day))
+
+
+@pytest.mark.parametrize("text", ["glimmer", "seven days", "thirtieth"])
+def test_words_that_are_not_a_count_of_days(text):
+    assert resolve_when(f"{text} days ago", date(2026, 11, 30)) is None
 
 
 @given(st.text(max_size=300), st.dates(), st.integers(min_value=-10, max_value=10))

@@ -8,7 +8,6 @@ libraries are imported inside the commands that need them.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -18,7 +17,6 @@ from typing import Any
 from voice_glimmers.app.context import Context
 from voice_glimmers.core.errors import GlimmersError
 
-_LOGGER = logging.getLogger(__name__)
 _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
 
 

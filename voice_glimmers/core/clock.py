@@ -27,20 +27,6 @@ class PinnedClock:
         return self.moment
 
 
-@dataclass
-class ManualClock:
-    """A clock that only moves when told to; for tests of timeouts and schedules."""
-
-    moment: datetime
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, seconds: float) -> datetime:
-        self.moment = self.moment + timedelta(seconds=seconds)
-        return self.moment
-
-
 def parse_moment(text: str) -> datetime:
     """Parse an ISO 8601 moment; a moment without an offset is taken as local time."""
     try:

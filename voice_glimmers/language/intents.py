@@ -11,7 +11,6 @@ is wrong. Matching lives in understand/.
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +22,6 @@ from voice_glimmers.core.words import plain_words
 from voice_glimmers.language.datafile import packaged_intents
 from voice_glimmers.language.phrase_table import FREE_SLOTS, Phrase, PhraseTable
 from voice_glimmers.language.registry import Registry
-
-_LOGGER = logging.getLogger(__name__)
 
 EXPANSIONS_PER_TEMPLATE = 150  # templates with more ways of saying them are sampled
 WORD_LISTS = ("skip_words", "hesitations", "not_glimmer_starts", "not_query_starts",

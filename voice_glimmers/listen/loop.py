@@ -10,7 +10,6 @@ The evening offer is made here, on the injected clock, so it is tested without w
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 import time
@@ -42,7 +41,6 @@ from voice_glimmers.dialogue.conversation import Dialogue, Reply
 from voice_glimmers.listen.events import Display, EventLog
 from voice_glimmers.listen.gate import Gate, is_barge_in
 
-_LOGGER = logging.getLogger(__name__)
 _END = object()
 ECHO_SECONDS = 0.3
 """Sound heard this long after the assistant stopped speaking may still be its own echo."""

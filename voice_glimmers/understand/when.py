@@ -123,17 +123,6 @@ def _read_number(tokens: list[str], i: int) -> tuple[int, bool, int] | None:
     return value, False, j
 
 
-def number_words(text: str) -> int | None:
-    """The number a whole phrase names: "twenty one", "21", "twenty first", "3rd"; else None."""
-    tokens = text.lower().replace("-", " ").split()
-    if not tokens:
-        return None
-    read = _read_number(tokens, 0)
-    if read is None or read[2] != len(tokens):
-        return None
-    return read[0]
-
-
 def _normalise(tokens: list[str]) -> tuple[str, list[tuple[int, int, int]]]:
     """Words with numbers as digits ("21", ordinals "21th"), and where each came from.
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 from itertools import groupby
@@ -20,8 +19,6 @@ from voice_glimmers.core.days import long_date
 from voice_glimmers.core.errors import GlimmersError
 from voice_glimmers.core.glimmer import SOURCES, Glimmer
 from voice_glimmers.views.summary import tag_label
-
-_LOGGER = logging.getLogger(__name__)
 
 CSV_COLUMNS = ("id", "text", "created_at", "day", "source", "confidence", "tags")
 _TAG_SEPARATOR = ";"

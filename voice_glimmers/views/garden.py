@@ -8,7 +8,6 @@ disk, offline, and nothing a person said can ever run.
 from __future__ import annotations
 
 import calendar
-import logging
 from collections.abc import Iterable
 from datetime import date
 from html import escape
@@ -21,8 +20,6 @@ from voice_glimmers.views.summary import (
     summarise,
     tag_label,
 )
-
-_LOGGER = logging.getLogger(__name__)
 
 DEFAULT_FILENAME = "glimmer-garden.html"
 POPOVER_LIMIT = 6  # glimmers shown when hovering a day; the list below has them all

@@ -6,7 +6,6 @@ Pure: glimmers, dates and text in, text out. Nothing here opens a path.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -16,8 +15,6 @@ from datetime import date, timedelta
 from voice_glimmers.core.days import long_date, short_date
 from voice_glimmers.core.glimmer import Glimmer
 from voice_glimmers.understand.when import resolve_when
-
-_LOGGER = logging.getLogger(__name__)
 
 LOOK_BACK_WEEKS = 12
 """How far the garden and the therapy summary look back when no range is named."""

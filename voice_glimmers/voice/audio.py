@@ -7,7 +7,6 @@ imported from here). numpy is imported only when audio is converted.
 
 from __future__ import annotations
 
-import logging
 import struct
 import threading
 import time
@@ -16,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice_glimmers.core.errors import AudioFormatError
-
-_LOGGER = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 _HINT_CONVERT = "convert it with e.g. 'sox IN -r 16000 -c 1 -b 16 OUT.wav'"
@@ -79,16 +76,6 @@ class PcmConverter:
         drop = min(len(buf), self._out * self.rate // SAMPLE_RATE + delay - self._base)
         self._kept, self._base = buf[drop:], self._base + drop
         return np.clip(np.rint(values), -32768, 32767).astype("<i2").tobytes()
-
-
-def to_pcm16_mono(
-    data: bytes, *, rate: int, channels: int, sample_width: int, is_float: bool = False
-) -> bytes:
-    """Convert one whole buffer of interleaved PCM to 16 kHz mono int16 (a trailing
-    partial frame is ignored). 8-bit is unsigned, as in WAV files."""
-    converter = PcmConverter(rate=rate, channels=channels, sample_width=sample_width,
-                             is_float=is_float)
-    return converter.convert(data)
 
 
 def _decode(data: bytes, width: int, is_float: bool, channels: int):

@@ -41,9 +41,6 @@ class Voice:
         if self.volume is not None and not 0.0 <= self.volume <= 1.0:
             raise SpeechOutputError(f"Speech volume {self.volume} should be between 0.0 and 1.0")
 
-    @classmethod
-    def from_settings(cls, settings: Any) -> Voice:
-        return cls(settings.speech_rate, settings.speech_voice, settings.speech_volume)
 
 
 @dataclass(frozen=True)
