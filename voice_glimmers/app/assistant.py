@@ -21,12 +21,12 @@ _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _dialogue(ctx: Context, store, *, question_timeout: float | None):
-    from voice_glimmers.app.settings import intents_dir
+    from voice_glimmers.app.context import load_screen
     from voice_glimmers.dialogue.conversation import Dialogue
-    from voice_glimmers.language.bundle import Language
 
-    language = Language.from_dir(intents_dir() / ctx.settings.language)
-    return Dialogue(store, language, ctx.settings, question_timeout=question_timeout)
+    language, screen = load_screen(ctx.settings)
+    return Dialogue(store, language, ctx.settings, question_timeout=question_timeout,
+                    likeness=screen.likeness)
 
 
 def _voice(ctx: Context):

@@ -12,7 +12,10 @@ from voice_glimmers.app.settings import Settings, load_settings
 from voice_glimmers.core.clock import Clock, PinnedClock, parse_moment, system_clock
 
 if TYPE_CHECKING:
+    from voice_glimmers.core.protocols import Likeness
+    from voice_glimmers.language.bundle import Language
     from voice_glimmers.store.glimmer_store import GlimmerStore
+    from voice_glimmers.understand.screen import Screen
 
 
 def open_store(settings: Settings, clock: Clock, notices: TextIO | None = None) -> GlimmerStore:
@@ -50,3 +53,32 @@ def make_context(args: argparse.Namespace) -> Context:
     now_text = args.now or os.environ.get("VOICE_GLIMMERS_NOW")
     clock: Clock = PinnedClock(parse_moment(now_text)) if now_text else system_clock
     return Context(settings=settings, clock=clock, args=args)
+
+
+def load_likeness(language: Language) -> Likeness | None:
+    """The sentence model's likeness to the language's labelled examples; None (the phrase
+    lists alone, said in one line) when the model is not installed."""
+    if not language.signs.examples:
+        return None
+    from voice_glimmers.app.settings import user_cache_dir
+    from voice_glimmers.encoder.likeness import Likeness
+    from voice_glimmers.encoder.minilm import EncoderMissing
+
+    try:
+        return Likeness(language.signs.examples, cache_dir=user_cache_dir() / "screen")
+    except EncoderMissing as err:
+        print(f"voice-glimmers: {err}; until then only the phrase lists screen what is said",
+              file=sys.stderr)
+        return None
+
+
+def load_screen(settings: Settings) -> tuple[Language, Screen]:
+    """The language, and the screen that says what words are before they are kept or read."""
+    from voice_glimmers.app.settings import intents_dir
+    from voice_glimmers.language.bundle import Language
+    from voice_glimmers.understand.screen import Screen
+    from voice_glimmers.understand.wake import WakeWord
+
+    language = Language.from_dir(intents_dir() / settings.language)
+    wake = WakeWord.of(settings.wake_word, language)
+    return language, Screen(language.signs, language.lexicon, load_likeness(language), wake.words)

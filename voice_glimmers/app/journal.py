@@ -128,22 +128,41 @@ def cmd_add(ctx: Context) -> int:
     at = now
     if ctx.args.at:
         at = moment_at(ctx.args.at, now, day_start_hour=s.day_start_hour, week_start=s.week_start)
-    # Tags come from the same word list the voice loop uses; a broken list never stops a save.
+    # The same screen and tags the conversation uses; a broken language file never stops a
+    # save (it is said, and the glimmer is kept untagged).
+    tags: tuple[str, ...] = ()
     try:
-        from voice_glimmers.app.settings import intents_dir
-        from voice_glimmers.language.tags import TagVocabulary
+        from voice_glimmers.app.context import load_screen
         from voice_glimmers.understand.tags import tag_text
 
-        tags = tag_text(text, TagVocabulary.from_dir(intents_dir() / s.language))
+        language, screen = load_screen(s)
     except GlimmersError as err:
-        _LOGGER.warning("saving without tags: %s", err)
-        tags = ()
+        _LOGGER.warning("saving without the screen or tags: %s", err)
+    else:
+        refused = _refusal(screen, text, s.crisis_message)
+        if refused:
+            print(f"voice-glimmers: {refused}", file=sys.stderr)
+            return 1
+        tags = tag_text(text, language.tags)
     with open_store(s, ctx.clock) as store:
         glimmer = store.add(text, at=at, source="text", tags=tags)
         today = store.day_of(now)
     when = "" if glimmer.day == today else f" for {long_date(glimmer.day)}"
     print(f"Saved{when} (id {glimmer.id}): {glimmer.text}")
     return 0
+
+
+def _refusal(screen, text: str, crisis_message: str) -> str | None:
+    """Why these words are not kept as a glimmer (one line), or None to keep them."""
+    from voice_glimmers.understand.screen import Content
+
+    content = screen.judge(text).content
+    if content is Content.DANGER:
+        return f"I haven't saved that as a glimmer. {crisis_message}"
+    if content is Content.HARD:
+        return ("That sounds hard, so I haven't saved it as a glimmer. "
+                "Whenever something feels even a little good, it can go here.")
+    return None
 
 
 def cmd_list(ctx: Context) -> int:
@@ -234,17 +253,26 @@ def cmd_export(ctx: Context) -> int:
 
 def cmd_import(ctx: Context) -> int:
     """Glimmers from a JSON or CSV export; ones already here are skipped."""
+    from voice_glimmers.app.context import load_screen
     from voice_glimmers.views.formats import read_glimmers
 
     s = ctx.settings
     path = ctx.args.file
     glimmers = read_glimmers(read_input(path), name=str(path), day_start_hour=s.day_start_hour)
+    _, screen = load_screen(s)
+    # Words of danger or a hard feeling are not brought in; the file is left as it is, and
+    # nothing of theirs is echoed here.
+    kept = [g for g in glimmers if _refusal(screen, g.text, s.crisis_message) is None]
+    aside = len(glimmers) - len(kept)
     with open_store(s, ctx.clock) as store:
-        added = store.import_glimmers(glimmers)
-    already = len(glimmers) - added
+        added = store.import_glimmers(kept)
+    already = len(kept) - added
     line = f"Added {added} glimmer{'' if added == 1 else 's'} from {path}"
     if already:
         line += f"; {already} {'was' if already == 1 else 'were'} already here"
+    if aside:
+        line += (f"; {aside} {'was' if aside == 1 else 'were'} set aside, as "
+                 f"{'it' if aside == 1 else 'they'} did not read as a glimmer")
     print(line + ".")
     return 0
 
@@ -266,7 +294,11 @@ def _look_back(ctx: Context):  # -> (glimmers, start, end, today)
             )
         glimmers = store.between(*span)
     start, end = narrow_range(glimmers, *span)
-    return glimmers, start, end, today
+    # Only what reads as a glimmer is looked back on; the rest stays in the file, set aside.
+    from voice_glimmers.app.context import load_screen
+
+    _, screen = load_screen(ctx.settings)
+    return [g for g in glimmers if screen.is_readable(g.text)], start, end, today
 
 
 def _export_therapy(ctx: Context) -> int:

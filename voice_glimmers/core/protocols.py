@@ -63,3 +63,9 @@ class Store(Protocol):
     def delete(self, glimmer_id: int, *, at: datetime) -> Glimmer: ...
 
     def undo(self) -> Glimmer | None: ...
+
+
+class Likeness(Protocol):
+    """How like each kind of labelled example a sentence is (encoder.nearest.Nearest)."""
+
+    def scores(self, text: str) -> dict[str, float]: ...

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.errors import InvalidText, StoreError
 from voice_glimmers.core.glimmer import Glimmer
-from voice_glimmers.core.protocols import Store
+from voice_glimmers.core.protocols import Likeness, Store
 from voice_glimmers.core.words import plain_words
 from voice_glimmers.dialogue.reflection import (
     compose_reflection,
@@ -32,6 +32,7 @@ from voice_glimmers.dialogue.reflection import (
 )
 from voice_glimmers.language.bundle import Language
 from voice_glimmers.understand.matcher import MAX_WORDS, Match
+from voice_glimmers.understand.screen import Content, Screen, Verdict
 from voice_glimmers.understand.tags import tag_text
 from voice_glimmers.understand.utterance import (
     as_said,
@@ -94,11 +95,13 @@ class Question(Enum):
     OFFER_SAVE = "offer_save"  # the reflection's "one more you'd like to keep?"
     EVENING = "evening"  # "Would you like a quiet moment with today?"
     OFFER_GLIMMER = "offer_glimmer"  # "Would you like to hear one from before?"
+    HEART = "heart"  # a very long glimmer: "Could you tell me the heart of it?"
 
 
 # What "no" says to each question.
 _DECLINED = {Question.CONFIRM_DELETE: "delete_kept", Question.CONFIRM_CAPTURE: "let_go",
-             Question.EVENING: "evening_declined", Question.OFFER_GLIMMER: "hard_feeling_declined"}
+             Question.EVENING: "evening_declined", Question.OFFER_GLIMMER: "hard_feeling_declined",
+             Question.HEART: "let_go"}
 Handler = Callable[["Match", str, datetime, "float | None", str], "Reply"]
 
 
@@ -123,9 +126,11 @@ class Dialogue:
         *,
         question_timeout: float | None = None,
         rng: random.Random | None = None,
+        likeness: Likeness | None = None,
     ) -> None:
         self.store = store
         self.wake = WakeWord.of(settings.wake_word, language)
+        self.screen = Screen(language.signs, language.lexicon, likeness, self.wake.words)
         self.language = replace(language, phrases=language.phrases.with_wake_word(self.wake.word))
         self.settings = settings
         self.question_timeout = question_timeout
@@ -135,6 +140,8 @@ class Dialogue:
         self._last_reply: Reply | None = None
         self._last_deleted: Glimmer | None = None
         self._crisis_at: datetime | None = None
+        self._hard_said = 0
+        self._care_said = 0
         self._handlers: dict[str, Handler] = {
             "capture_glimmer": self._on_capture,
             "list_glimmers": self._on_list,
@@ -206,20 +213,20 @@ class Dialogue:
         if not text.strip():
             return Reply()
         if self.language.signs.is_crisis(text):
-            self._pending = None
-            self._crisis_at = now
-            return self._remember(Reply((self.settings.crisis_message,), intent="safety"))
+            return self._remember(self._crisis(now))
         match = match if match is not None else self.understand(text, now)
         intent = match.intent if match else None
         if self.paused and intent != "resume_listening":
             return Reply()
-        recent_crisis = (self._crisis_at is not None
-                         and (now - self._crisis_at).total_seconds() < CRISIS_CARE_SECONDS)
-        if recent_crisis and intent in (None, "yes", "no", "cancel"):
-            self._pending = None
-            follow_up = f"{self._say('safety_follow_up')} {self.settings.crisis_message}"
-            return self._remember(Reply((follow_up,), intent="safety"))
         registry = self.language.registry
+        if match is None and self.screen.is_danger(text):  # said to us, but no request
+            return self._remember(self._crisis(now))
+        if (self._in_care_window(now) and intent in (None, "yes", "no") and self._pending is None
+                and not self._courtesy(text)):
+            # Words after a crisis answer that are no request and answer no question: care.
+            turn, self._care_said = self._care_said, self._care_said + 1
+            follow_up = f"{self._say('safety_follow_up', turn)} {self.settings.crisis_message}"
+            return self._remember(Reply((follow_up,), intent="safety"))
         care_first = not registry.is_request(intent) or registry.roles[str(intent)].care_first
         if self.language.signs.is_hard_feeling(text) and care_first:
             return self._remember(self._hard_feeling(text, match, now, confidence))
@@ -230,6 +237,16 @@ class Dialogue:
             return self._remember(Reply((f"{err}.",), intent))
         except StoreError as err:  # the disk is full, the file went away...: say so, keep going
             return self._remember(Reply((self._say("store_problem"),), intent, problem=str(err)))
+
+    def _crisis(self, now: datetime) -> Reply:
+        """Words of danger: the crisis message, nothing kept, any question dropped."""
+        self._pending = None
+        self._crisis_at = now
+        return Reply((self.settings.crisis_message,), intent="safety")
+
+    def _in_care_window(self, now: datetime) -> bool:
+        return (self._crisis_at is not None
+                and (now - self._crisis_at).total_seconds() < CRISIS_CARE_SECONDS)
 
     def _respond(self, pending: _Pending | None, text: str, match: Match | None, now: datetime,
                  confidence: float | None, source: str) -> Reply:
@@ -257,8 +274,8 @@ class Dialogue:
         or, with offer=False (nobody there to answer), by saying how to later."""
         today = self.store.day_of(now)
         parts = compose_reflection(
-            self.store.between(today, today),
-            memories(self.store, today),
+            self._readable(self.store.between(today, today)),
+            memories(self.store, today, lambda glimmer: self.screen.is_readable(glimmer.text)),
             today,
             self.language.phrases,
             offer=offer,
@@ -269,8 +286,12 @@ class Dialogue:
 
     # --- inside -------------------------------------------------------------
 
-    def _say(self, key: str, **slots: Any) -> str:
-        return self.language.phrases.reply(key, **slots)
+    def _readable(self, glimmers: list[Glimmer]) -> list[Glimmer]:
+        """Only what reads as a glimmer is read back; the rest stays in the file, set aside."""
+        return [glimmer for glimmer in glimmers if self.screen.is_readable(glimmer.text)]
+
+    def _say(self, key: str, index: int = 0, **slots: Any) -> str:
+        return self.language.phrases.reply(key, index, **slots)
 
     def _remember(self, reply: Reply) -> Reply:
         if reply.parts:
@@ -299,6 +320,13 @@ class Dialogue:
             return None  # "stop listening" is never a glimmer
         lexicon = self.language.lexicon
         is_request = self.language.registry.is_request(intent)
+        if pending.kind is Question.HEART:
+            if intent == "yes" or tuple(plain_words(text)) in lexicon.keep_whole:
+                return self._capture(pending.text, now, confidence, source)  # every word
+            if intent == "no":
+                return Reply((self._say("let_go"),), "no")
+            if not (is_request and match is not None and match.score >= 100):
+                return self._capture(strip_answer(text, lexicon), now, confidence, source)
         if is_thinking(text, lexicon):
             self._pending = replace(pending, asked_at=now)  # the question stays open
             return Reply((self._say("take_your_time"),), None, expects_answer=True)
@@ -311,6 +339,8 @@ class Dialogue:
                 said = str(match.slots["text"])
             elif intent == "no":
                 return Reply((self._say("offer_declined"),), "no")
+            elif intent == "yes":  # "yes" to "What was it?": there is one; what was it?
+                return self._ask(Question.CAPTURE, now, self._say("ask_what"), "capture_glimmer")
             elif is_request and match is not None and match.score >= 100:
                 return None  # a clear request ("what were my glimmers today") is not a glimmer
             elif self.language.signs.is_no_answer(text) or self.language.signs.is_no_answer(
@@ -348,6 +378,8 @@ class Dialogue:
         self, match: Match | None, text: str, now: datetime, confidence: float | None, source: str
     ) -> Reply:
         if match is None:
+            if self.screen.judge(text).content in (Content.HARD, Content.MIXED):
+                return self._hard_feeling(text, None, now, confidence)  # "i had a bad day"
             return Reply((self._unmatched(text, now),))
         handler = self._handlers.get(match.intent, self._on_nothing_asked)
         return handler(match, text, now, confidence, source)
@@ -369,8 +401,8 @@ class Dialogue:
     def _on_list(self, match: Match, text: str, now: datetime, confidence: float | None,
                  source: str) -> Reply:
         span, found = self._span(match, now)
-        parts, rest = readback(found, span, self.store.day_of(now), self.language.phrases,
-                               self.settings.week_start)
+        parts, rest = readback(self._readable(found), span, self.store.day_of(now),
+                               self.language.phrases, self.settings.week_start)
         return self._offering_rest(parts, rest, now, match.intent)
 
     def _on_count(self, match: Match, text: str, now: datetime, confidence: float | None,
@@ -383,7 +415,7 @@ class Dialogue:
     def _on_search(self, match: Match, text: str, now: datetime, confidence: float | None,
                    source: str) -> Reply:
         query = str(match.slots.get("query") or "").strip()
-        found = self.store.search(query) if query else []
+        found = self._readable(self.store.search(query)) if query else []
         parts, rest = search_readback(found, query, self.store.day_of(now), self.language.phrases)
         return self._offering_rest(parts, rest, now, match.intent)
 
@@ -392,7 +424,8 @@ class Dialogue:
         today = self.store.day_of(now)
         every = self.store.all()
         past = [g for g in every if g.day < today] or every
-        glimmer = self.rng.choice(past) if past else None
+        self.rng.shuffle(past)  # the first that reads as a glimmer: few are ever screened
+        glimmer = next((g for g in past if self.screen.is_readable(g.text)), None)
         return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent)
 
     def _on_reflect(self, match: Match, text: str, now: datetime, confidence: float | None,
@@ -440,12 +473,25 @@ class Dialogue:
         courtesy = self._courtesy(said)
         if courtesy:
             return Reply((courtesy,), "capture_glimmer")
-        if not said or set(plain_words(said)) <= self.wake.words:
+        words = plain_words(said)
+        if not said or set(words) <= self.wake.words:
             return self._ask(Question.CAPTURE, now, self._say("ask_what"), "capture_glimmer")
-        if signs.is_none_found(said):
-            return Reply((self._say("none_found"),), "capture_glimmer")
-        if signs.is_hard_feeling(said):
-            return self._hard_feeling(said, None, now, confidence)
+        if set(words) <= self.wake.words | self.language.lexicon.little_words:
+            return Reply((self._say("no_answer"),), "capture_glimmer")  # "the", "um glimmer um"
+        verdict = self.screen.judge(said)
+        _LOGGER.debug("screen: %s (%s)", verdict.content.value, verdict.why)
+        if verdict.content is Content.DANGER:
+            return self._crisis(now)
+        if verdict.content is Content.NOTHING:
+            key = "none_found" if signs.is_none_found(said) else "no_answer"
+            return Reply((self._say(key),), "capture_glimmer")
+        if verdict.content in (Content.HARD, Content.MIXED):
+            return self._hard_feeling(said, None, now, confidence, verdict,
+                                      offered_as_glimmer=True)
+        if verdict.content is Content.UNCLEAR:
+            return self._ask(Question.CONFIRM_CAPTURE, now, self._say("confirm_unclear",
+                                                                      text=said),
+                             "capture_glimmer", text=said, confidence=confidence)
         if source == "voice" and confidence is not None and confidence < CONFIRM_BELOW:
             return self._ask(Question.CONFIRM_CAPTURE, now, self._say("confirm_heard", text=said),
                              "capture_glimmer", text=said, confidence=confidence)
@@ -483,33 +529,40 @@ class Dialogue:
                          "delete_last", glimmer=last)
 
     def _hard_feeling(self, text: str, match: Match | None, now: datetime,
-                      confidence: float | None) -> Reply:
+                      confidence: float | None, verdict: Verdict | None = None,
+                      offered_as_glimmer: bool = False) -> Reply:
         """A hard feeling is not kept as a glimmer unasked. When it was offered as one and
         holds something good too ("anxious, but the cat curled up by me"), it is kept
         if they say so; otherwise a glimmer from before is offered, if there is one."""
         pending, self._pending = self._pending, None
         lexicon = self.language.lexicon
         after_wake = self.wake.after(text)
-        offered = bool(after_wake) or (match is not None and match.intent == "capture_glimmer")
+        offered = offered_as_glimmer or bool(after_wake) or (
+            match is not None and match.intent == "capture_glimmer")
         answering = pending is not None and pending.kind in (Question.CAPTURE, Question.OFFER_SAVE)
-        said = ""
-        if match is not None and match.intent == "capture_glimmer":
+        said = text if offered_as_glimmer else ""
+        if not said and match is not None and match.intent == "capture_glimmer":
             said = str(match.slots.get("text") or "")
         said = said or after_wake or (strip_answer(text, lexicon) if answering else "")
-        if said and set(plain_words(said)) & lexicon.turning_words:
-            return self._ask(Question.CONFIRM_CAPTURE, now, self._say("hard_mixed"),
-                             "capture_glimmer", text=strip_lead_in(said, lexicon),
-                             confidence=confidence)
+        mixed = verdict.content is Content.MIXED if verdict else bool(
+            set(plain_words(said)) & lexicon.turning_words)
+        if said and mixed:
+            good = self.screen.good_part(strip_lead_in(said, lexicon))
+            return self._ask(Question.CONFIRM_CAPTURE, now, self._say("hard_mixed", text=good),
+                             "capture_glimmer", text=good, confidence=confidence)
         heard = "" if offered or answering else "_heard"
+        turn, self._hard_said = self._hard_said, self._hard_said + 1  # the same words four
+        # times running feel like being turned away: each time, the next variant
         if self.store.last() is None:
-            return Reply((self._say("hard_feeling_first" + heard),), "capture_glimmer")
-        return self._ask(Question.OFFER_GLIMMER, now, self._say("hard_feeling" + heard),
-                         "random_glimmer")
+            return Reply((self._say("hard_feeling_first" + heard, turn),), "capture_glimmer")
+        return self._ask(Question.OFFER_GLIMMER, now,
+                         self._say("hard_feeling" + heard, turn), "random_glimmer")
 
     def _unmatched(self, text: str, now: datetime) -> str:
         """Words that are none of the intents: courtesy, talk after a crisis answer, or else."""
         words = " ".join(plain_words(text))
         if len(words.split()) > TOO_MANY_WORDS and self.wake.after(text):
+            self._pending = _Pending(Question.HEART, now, text=self.wake.after(text))
             return self._say("too_long")
         return self._courtesy(text) or self._say("not_understood")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -206,8 +206,10 @@ class Memory:
     glimmer: Glimmer
 
 
-def memories(store: Store, today: date) -> list[Memory]:
-    """At most one 'on this day' glimmer: a year, a month or a week ago (the furthest first)."""
+def memories(store: Store, today: date,
+             readable: Callable[[Glimmer], bool] = lambda glimmer: True) -> list[Memory]:
+    """At most one 'on this day' glimmer: a year, a month or a week ago (the furthest first);
+    only one that may be read back (`readable`)."""
     candidates = []
     try:
         candidates.append(("A year ago today", today.replace(year=today.year - 1)))
@@ -221,7 +223,7 @@ def memories(store: Store, today: date) -> list[Memory]:
         pass
     candidates.append(("A week ago today", today - timedelta(days=7)))
     for ago, day in candidates:
-        found = store.between(day, day)
+        found = [glimmer for glimmer in store.between(day, day) if readable(glimmer)]
         if found:
             return [Memory(ago, found[day.toordinal() % len(found)])]
     return []

@@ -34,6 +34,8 @@ class Lexicon:
     turning_words: frozenset[str]
     barge_in: frozenset[str]
     barge_in_with: frozenset[str]
+    little_words: frozenset[str]
+    keep_whole: frozenset[Phrase]
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "lexicon.yaml") -> Lexicon:

@@ -7,7 +7,8 @@ message instead. The phrase lists are data, in intents/<lang>/safety.yaml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Union
 
@@ -16,6 +17,8 @@ from voice_glimmers.core.words import plain_words
 from voice_glimmers.language.datafile import read_data_file, read_yaml
 
 KINDS = ("crisis", "hard_feelings", "none_found", "no_answer")
+SCREEN_FILE = "screen.yaml"
+EXAMPLE_KINDS = ("danger", "hard", "mixed", "alarming_ordinary", "glimmer", "refusal")
 
 
 Sign = Union[str, "re.Pattern[str]"]
@@ -69,6 +72,26 @@ def _contractions(data: object, name: str) -> tuple[tuple[str, str], ...]:
                  for k, v in data.items())
 
 
+def read_examples(stream: IO[str], name: str = SCREEN_FILE) -> dict[str, tuple[str, ...]]:
+    """screen.yaml: for each kind, sentences as speech recognition gives them."""
+    data = read_yaml(stream, name)
+    if not isinstance(data, dict):
+        raise IntentFileError(f"{name}: needs a list of sentences for each of "
+                              f"{', '.join(EXAMPLE_KINDS)}")
+    unknown = sorted(set(data) - set(EXAMPLE_KINDS))
+    if unknown:
+        raise IntentFileError(f"{name}: unknown kinds {', '.join(map(str, unknown))}")
+    found = {}
+    for kind in EXAMPLE_KINDS:
+        texts = data.get(kind)
+        if not isinstance(texts, list) or not texts or not all(
+            isinstance(t, str) and t.strip() for t in texts
+        ):
+            raise IntentFileError(f"{name}: '{kind}' needs a list of sentences")
+        found[kind] = tuple(" ".join(plain_words(t)) for t in texts)
+    return found
+
+
 @dataclass(frozen=True)
 class Signs:
     """Phrase lists that say what some words are, when they are not a glimmer."""
@@ -78,6 +101,8 @@ class Signs:
     none_found: tuple[Sign, ...]
     no_answer: tuple[Sign, ...]
     said_the_same: tuple[tuple[str, str], ...] = ()  # (" i am ", " im ") ...
+    # Labelled sentences of each kind (screen.yaml), for the sentence model to compare with.
+    examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "safety.yaml") -> Signs:
@@ -91,7 +116,10 @@ class Signs:
 
     @classmethod
     def from_dir(cls, folder: Path) -> Signs:
-        return read_data_file(folder, "safety.yaml", cls.from_yaml)
+        signs = read_data_file(folder, "safety.yaml", cls.from_yaml)
+        if not (Path(folder) / SCREEN_FILE).is_file():
+            return signs
+        return replace(signs, examples=read_data_file(folder, SCREEN_FILE, read_examples))
 
     def is_crisis(self, text: str) -> bool:
         """Someone may be in danger right now."""

