@@ -39,14 +39,28 @@ def language():
     return Language.from_dir(intents_dir() / "en")
 
 
+_LIKENESS: dict = {}
+
+
+def likeness_for(language):
+    """The real sentence model over the language's examples, loaded once for every test."""
+    if "en" not in _LIKENESS:
+        from voice_glimmers.encoder.likeness import Likeness
+
+        _LIKENESS["en"] = Likeness(language.signs.examples)
+    return _LIKENESS["en"]
+
+
 def play(conv, language, tmp_path):
+    """A conversation as data; `model: true` screens with the real sentence model too."""
     store = GlimmerStore.in_memory()
     for seed in conv.get("glimmers", []):
         store.add(seed["text"], at=datetime.fromisoformat(seed["at"]))
     settings = Settings(db_path=tmp_path / "glimmers.json",
                         wake_word=conv.get("wake_word", "glimmer"))
+    likeness = likeness_for(language) if conv.get("model") else None
     dialogue = Dialogue(store, language, settings, question_timeout=conv.get("timeout", 20),
-                        rng=random.Random(7))
+                        rng=random.Random(7), likeness=likeness)
     now = datetime.fromisoformat(conv["now"])
     replies, saved = [], {}
     for turn in conv["turns"]:
@@ -79,6 +93,8 @@ def play(conv, language, tmp_path):
     kept = store.all()
     if "stored" in conv:
         assert [g.text for g in kept] == conv["stored"]
+    if "stored_count" in conv:
+        assert len(kept) == conv["stored_count"]
     if "stored_days" in conv:
         assert [g.day.isoformat() for g in kept] == conv["stored_days"]
     if "stored_tags" in conv:

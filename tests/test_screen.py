@@ -1,0 +1,158 @@
+"""The screen, in every way words come in and every way glimmers go out.
+
+Through the real command line with the real sentence model: `add` and `import` refuse
+danger (and `add` a hard feeling) in one line, never echoing the words; and what the
+screen sets aside is never read back (reflection, random glimmer, "on this day",
+garden, therapy summary), not even when it was written into the file before the screen
+existed. `list` and `export` still give the person everything.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from voice_glimmers.app.cli import main
+from voice_glimmers.language.bundle import Language
+from voice_glimmers.store.glimmer_store import GlimmerStore
+from voice_glimmers.understand.screen import Content, Screen
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = "2026-11-27T20:30:00+00:00"
+UTC = timezone.utc
+DANGER = "i took all my pills"
+HARD = "nobody ever listens to me"
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "glimmers.json"
+
+
+@pytest.fixture
+def cli(db, capsys):
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", str(db), "--now", NOW, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def screen():
+    from test_conversations import likeness_for
+
+    language = Language.from_dir(ROOT / "intents" / "en")
+    return Screen(language.signs, language.lexicon, likeness_for(language),
+                  frozenset({"glimmer", "glimmers"}))
+
+
+@pytest.mark.parametrize("text, content", [
+    ("i took some pills", Content.DANGER),
+    ("ive been saving up my tablets for when i am ready", Content.DANGER),
+    ("i want to die", Content.DANGER),
+    ("my partner hit me again tonight", Content.DANGER),
+    ("i had a bad day", Content.HARD),
+    ("youre useless", Content.HARD),
+    ("everything is awful but the tea was warm", Content.MIXED),
+    ("the cake was to die for", Content.GLIMMER),
+    ("my phone died but i didnt mind", Content.GLIMMER),
+    ("the cat purring on my lap", Content.GLIMMER),
+    ("i dont know", Content.NOTHING),
+])
+def test_what_words_are(screen, text, content):
+    assert screen.judge(text).content is content
+
+
+def test_the_wake_word_carries_no_meaning_of_its_own(screen):
+    assert screen.judge("glimmer warm socks").content is Content.GLIMMER
+    assert screen.judge("i have a glimmer").content is not Content.DANGER
+
+
+def test_without_the_model_the_lists_still_catch_what_they_hold():
+    language = Language.from_dir(ROOT / "intents" / "en")
+    lists = Screen(language.signs, language.lexicon)
+    assert lists.judge("i want to kill myself").content is Content.DANGER
+    assert lists.judge("warm socks").content is Content.GLIMMER
+
+
+def test_add_refuses_danger_in_one_line_and_keeps_nothing(cli, db):
+    code, out, err = cli("add", DANGER)
+    assert code == 1 and out == ""
+    assert err.startswith("voice-glimmers: I haven't saved that as a glimmer.")
+    assert "reach out to someone now" in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert not db.exists() or DANGER not in db.read_text()
+
+
+def test_add_refuses_a_hard_feeling_gently(cli, db):
+    code, out, err = cli("add", HARD)
+    assert code == 1 and "That sounds hard" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = cli("add", "warm socks from the dryer")
+    assert code == 0 and out.startswith("Saved")
+
+
+def test_import_sets_danger_aside_without_echoing_it(cli, db, tmp_path):
+    source = tmp_path / "old.json"
+    entries = [{"text": text, "created_at": f"2026-11-2{n}T10:00:00+00:00"}
+               for n, text in enumerate(["the first snow", DANGER, "a letter from my aunt"], 1)]
+    source.write_text(json.dumps(entries), encoding="utf-8")
+    before = source.read_bytes()
+    code, out, err = cli("import", str(source))
+    assert code == 0, err
+    assert out == (f"Added 2 glimmers from {source}; "
+                   "1 was set aside, as it did not read as a glimmer.\n")
+    assert "pills" not in out + err
+    assert source.read_bytes() == before
+    code, out, _ = cli("list", "all", "--json")
+    assert [g["text"] for g in json.loads(out)] == ["the first snow", "a letter from my aunt"]
+
+
+@pytest.fixture
+def written_before_the_screen(db):
+    """A file holding glimmers saved before the screen existed, danger and hard among them."""
+    with GlimmerStore.open(db) as store:
+        store.add("the kettle singing", at=datetime(2026, 11, 20, 9, tzinfo=UTC))  # a week ago
+        store.add(DANGER, at=datetime(2026, 11, 20, 10, tzinfo=UTC))
+        store.add(HARD, at=datetime(2026, 11, 27, 9, tzinfo=UTC))
+        store.add(DANGER, at=datetime(2026, 11, 27, 10, tzinfo=UTC))
+        store.add("sun on my face", at=datetime(2026, 11, 27, 11, tzinfo=UTC))
+    return db
+
+
+def test_the_reflection_never_reads_back_what_the_screen_sets_aside(cli, written_before_the_screen):
+    code, out, _ = cli("reflect")
+    assert code == 0
+    assert "Sun on my face" in out or "sun on my face" in out
+    assert "pills" not in out and "listens" not in out
+
+
+def test_chat_read_backs_and_random_glimmers_never_present_it(cli, written_before_the_screen,
+                                                            monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(
+        "what were my glimmers today\nwhat were my glimmers last week\n"
+        + "glimmer i need a glimmer\n" * 6))
+    code, out, _ = cli("chat")
+    assert code == 0
+    assert "sun on my face" in out.lower()
+    assert "pills" not in out and "listens" not in out
+
+
+def test_garden_and_therapy_summary_never_show_it(cli, written_before_the_screen, tmp_path):
+    page = tmp_path / "garden.html"
+    assert cli("garden", "-o", str(page))[0] == 0
+    html = page.read_text(encoding="utf-8")
+    assert "sun on my face" in html and "pills" not in html and "listens" not in html
+    code, out, _ = cli("export", "--format", "therapy")
+    assert code == 0 and "sun on my face" in out and "pills" not in out
+
+
+def test_list_and_export_still_give_everything(cli, written_before_the_screen):
+    code, out, _ = cli("list", "all", "--json")
+    assert code == 0 and sum(g["text"] == DANGER for g in json.loads(out)) == 2
