@@ -219,7 +219,8 @@ class Dialogue:
         if self.paused and intent != "resume_listening":
             return Reply()
         registry = self.language.registry
-        if match is None and self.screen.is_danger(text):  # said to us, but no request
+        offered = str(match.slots.get("text") or "") if match is not None else text
+        if offered and self.screen.is_danger(offered):  # danger outranks everything
             return self._remember(self._crisis(now))
         if (self._in_care_window(now) and intent in (None, "yes", "no") and self._pending is None
                 and not self._courtesy(text)):

@@ -73,12 +73,16 @@ class Likeness:
         return weights, bias
 
     def scores(self, text: str) -> dict[str, float]:
+        return self.scores_of([text])[0]
+
+    def scores_of(self, texts: list[str]) -> list[dict[str, float]]:
+        """scores() of several texts at once (one pass through the encoder)."""
         import numpy as np
 
-        z = (self._encoder.encode([text])[0] * SCALE) @ self._weights + self._bias
-        p = np.exp(z - z.max())
-        p /= p.sum()
-        return {kind: float(p[i]) for i, kind in enumerate(self._kinds)}
+        z = (self._encoder.encode(texts) * SCALE) @ self._weights + self._bias
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        return [{kind: float(row[i]) for i, kind in enumerate(self._kinds)} for row in p]
 
 
 def _fit(x: Any, labels: Any, kinds: int) -> tuple[Any, Any]:

@@ -77,11 +77,10 @@ class Screen:
             return text
         if self.likeness is None or len(pieces) == 1:
             return pieces[-1]
-        def goodness(piece: str) -> float:
-            scores = self.likeness.scores(" ".join(plain_words(piece))) if self.likeness else {}
-            return max(scores.get(kind, 0.0) for kind in GOOD) - max(
-                scores.get("hard", 0.0), scores.get("danger", 0.0))
-        return max(pieces, key=goodness)
+        scored = self.likeness.scores_of([" ".join(plain_words(piece)) for piece in pieces])
+        goodness = [sum(p.get(kind, 0.0) for kind in GOOD) - p.get("hard", 0.0)
+                    - p.get("danger", 0.0) for p in scored]
+        return pieces[goodness.index(max(goodness))]
 
     def _pieces(self, text: str) -> list[str]:
         """The text cut at its turning words ('awful day', 'the tea was warm')."""
@@ -99,8 +98,7 @@ class Screen:
         if len(pieces) < 2 or self.likeness is None:
             return False
         hard = good = False
-        for piece in pieces:
-            p = self.likeness.scores(" ".join(plain_words(piece)))
+        for p in self.likeness.scores_of([" ".join(plain_words(piece)) for piece in pieces]):
             hard = hard or p.get("hard", 0.0) + p.get("danger", 0.0) >= PIECE_AT
             good = good or sum(p.get(kind, 0.0) for kind in GOOD) >= PIECE_AT
         return hard and good
