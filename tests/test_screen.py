@@ -156,3 +156,19 @@ def test_garden_and_therapy_summary_never_show_it(cli, written_before_the_screen
 def test_list_and_export_still_give_everything(cli, written_before_the_screen):
     code, out, _ = cli("list", "all", "--json")
     assert code == 0 and sum(g["text"] == DANGER for g in json.loads(out)) == 2
+
+
+def test_the_tuning_set_stays_as_good_as_it_was(screen):
+    """Set A (blind, then tuned on): a floor under the screen, so a change that makes it
+    worse is seen. The untuned figures of sets B and C are in the README."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "intents/en/screen_tests/blind_a.yaml").read_text("utf-8"))
+
+    def share(kind: str, wanted: set[Content]) -> int:
+        return sum(screen.judge(text).content in wanted for text in data[kind])
+
+    assert share("danger", {Content.DANGER}) >= 68
+    assert share("hard", {Content.HARD, Content.DANGER, Content.MIXED}) >= 47
+    assert share("glimmer", {Content.GLIMMER}) >= 29
+    assert share("alarming_ordinary", {Content.GLIMMER}) >= 26
