@@ -40,11 +40,13 @@ def long_day(count):
 
 
 def run_script(language, script, *, seconds=None, start="2026-11-27T15:00:00+00:00",
-               wake="glimmer", reflection_time=None, store=None, half_duplex=True):
+               wake="glimmer", reflection_time=None, store=None, half_duplex=True,
+               likeness=None):
     clock = AudioClock(datetime.fromisoformat(start))
     store = store or GlimmerStore.in_memory()
     settings = Settings(wake_word=wake)
-    dialogue = Dialogue(store, language, settings, question_timeout=20, rng=random.Random(1))
+    dialogue = Dialogue(store, language, settings, question_timeout=20, rng=random.Random(1),
+                        likeness=likeness)
     transcriber = ScriptedTranscriber(script, clock)
     speaker = TimedSpeaker(clock)
     events = io.StringIO()
@@ -277,3 +279,16 @@ def test_the_readme_lists_every_event_there_is():
     row = next(line for line in readme.splitlines() if line.startswith("| `--events FILE`"))
     listed = re.findall(r"`([a-z_]+)`", row.split("(", 1)[1].split(";", 1)[0])
     assert listed == [event.kind for event in EVENTS]
+
+
+def test_words_of_danger_no_list_holds_are_met_with_care_by_voice(language):
+    """Spoken, as chat: the sentence model hears danger in words no phrase list holds."""
+    from test_conversations import likeness_for
+
+    store, speaker, log, _ = run_script(language, [
+        (2, "glimmer i took some pills"),
+        (40, "glimmer the smell of rain"),
+    ], likeness=likeness_for(language))
+    replies = [e for e in log if e["type"] == "reply"]
+    assert replies[0]["intent"] == "safety" and "reach out to someone now" in replies[0]["text"]
+    assert [g.text for g in store.all()] == ["the smell of rain"]

@@ -152,7 +152,7 @@ class Loop:
                   "end": round(w.end, 3)} for w in heard.words]
         self.events.emit(Final(heard.text, round(heard.confidence, 3),
                                       round(heard.start, 3), round(heard.end, 3), words))
-        crisis = self.dialogue.language.signs.is_crisis(heard.text)
+        crisis = self.dialogue.screen.is_danger(heard.text)  # lists, then the sentence model
         if self.half_duplex and (self.speaker.is_speaking() or self._while_speaking(heard)):
             if crisis and self._named_us(heard.text):
                 # Never our own words (they are never saved or said): stop and answer.
