@@ -14,8 +14,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def _shared_cache(tmp_path_factory):
-    """One cache for the whole run: the sentence screen is trained once, not per test."""
-    return tmp_path_factory.mktemp("cache")
+    """One cache for the whole run, where the sentence screen is trained once, up front:
+    every command a test runs then finds it ready, as a person's second start does."""
+    from voice_glimmers.encoder.likeness import Likeness
+    from voice_glimmers.language.bundle import Language
+
+    cache = tmp_path_factory.mktemp("cache")
+    examples = Language.from_dir(ROOT / "intents" / "en").signs.examples
+    Likeness(examples, cache_dir=cache / "voice-glimmers" / "screen")
+    return cache
 
 
 @pytest.fixture(autouse=True)

@@ -45,9 +45,10 @@ _LIKENESS: dict = {}
 def likeness_for(language):
     """The real sentence model over the language's examples, loaded once for every test."""
     if "en" not in _LIKENESS:
+        from voice_glimmers.app.settings import user_cache_dir
         from voice_glimmers.encoder.likeness import Likeness
 
-        _LIKENESS["en"] = Likeness(language.signs.examples)
+        _LIKENESS["en"] = Likeness(language.signs.examples, cache_dir=user_cache_dir() / "screen")
     return _LIKENESS["en"]
 
 

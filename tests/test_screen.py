@@ -83,7 +83,8 @@ def test_without_the_model_the_lists_still_catch_what_they_hold():
 def test_add_refuses_danger_in_one_line_and_keeps_nothing(cli, db):
     code, out, err = cli("add", DANGER)
     assert code == 1 and out == ""
-    assert err.startswith("voice-glimmers: I haven't saved that as a glimmer.")
+    assert err.startswith("voice-glimmers: I'm really glad you told me.")
+    assert err.strip().endswith("(Not saved as a glimmer.)")
     assert "reach out to someone now" in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
     assert not db.exists() or DANGER not in db.read_text()
@@ -105,7 +106,7 @@ def test_import_sets_danger_aside_without_echoing_it(cli, db, tmp_path):
     code, out, err = cli("import", str(source))
     assert code == 0, err
     assert out == (f"Added 2 glimmers from {source}; "
-                   "1 was set aside, as it did not read as a glimmer.\n")
+                   "1 that sounded painful stays only in the file.\n")
     assert "pills" not in out + err
     assert source.read_bytes() == before
     code, out, _ = cli("list", "all", "--json")

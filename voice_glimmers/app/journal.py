@@ -158,10 +158,10 @@ def _refusal(screen, text: str, crisis_message: str) -> str | None:
 
     content = screen.judge(text).content
     if content is Content.DANGER:
-        return f"I haven't saved that as a glimmer. {crisis_message}"
+        return f"{crisis_message} (Not saved as a glimmer.)"
     if content is Content.HARD:
-        return ("That sounds hard, so I haven't saved it as a glimmer. "
-                "Whenever something feels even a little good, it can go here.")
+        return ("That sounds hard. I haven't saved it as a glimmer; this will be here "
+                "whenever you want it.")
     return None
 
 
@@ -271,8 +271,8 @@ def cmd_import(ctx: Context) -> int:
     if already:
         line += f"; {already} {'was' if already == 1 else 'were'} already here"
     if aside:
-        line += (f"; {aside} {'was' if aside == 1 else 'were'} set aside, as "
-                 f"{'it' if aside == 1 else 'they'} did not read as a glimmer")
+        line += (f"; {aside} that sounded painful {'stays' if aside == 1 else 'stay'} "
+                 "only in the file")
     print(line + ".")
     return 0
 

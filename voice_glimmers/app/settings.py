@@ -17,7 +17,7 @@ from voice_glimmers import APP_NAME
 from voice_glimmers.core.errors import GlimmersError
 
 DEFAULT_CRISIS_MESSAGE = (
-    "I'm really glad you said something. You deserve support right now. "
+    "I'm really glad you told me. You don't have to carry this alone. "
     "Please reach out to someone now: a person you trust, a crisis line, "
     "or your local emergency number."
 )

@@ -381,7 +381,9 @@ class Dialogue:
         if match is None:
             if self.screen.judge(text).content in (Content.HARD, Content.MIXED):
                 return self._hard_feeling(text, None, now, confidence)  # "i had a bad day"
-            return Reply((self._unmatched(text, now),))
+            said = self._unmatched(text, now)
+            asked = self._pending is not None and self._pending.kind is Question.HEART
+            return Reply((said,), expects_answer=asked)
         handler = self._handlers.get(match.intent, self._on_nothing_asked)
         return handler(match, text, now, confidence, source)
 
