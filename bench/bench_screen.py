@@ -89,7 +89,9 @@ def main() -> int:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--lists-only", action="store_true")
     parser.add_argument("--cache", type=Path, default=None,
-                        help="keep the trained screen here (default: train it in this run)")
+                        help="keep a screen trained here in this folder")
+    parser.add_argument("--train", action="store_true",
+                        help="train the screen in this run instead of using the shipped one")
     args = parser.parse_args()
     files = args.files or sorted((ROOT / "intents" / "en" / "screen_tests").glob("blind_*.yaml"))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -99,8 +101,9 @@ def main() -> int:
         from voice_glimmers.encoder.likeness import Likeness
         from voice_glimmers.language.bundle import Language
 
-        examples = Language.from_dir(ROOT / "intents" / "en").signs.examples
-        likeness = Likeness(examples, cache_dir=args.cache)
+        signs = Language.from_dir(ROOT / "intents" / "en").signs
+        likeness = Likeness(signs.examples, cache_dir=args.cache,
+                            shipped=None if args.train else signs.trained)
         load_s = time.perf_counter() - started
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'set':<28}" + "".join(f"{k:>19}" for k in CLASSES))
@@ -113,7 +116,8 @@ def main() -> int:
         print(f"{path.name:<28}{row}")
     timing = cost(likeness, texts[:300])
     which = "lists only" if likeness is None else "lists + sentence model"
-    print(f"\n{which}: load {load_s:.2f} s (cache warm after the first run), "
+    how = "trained in this run" if args.train else "the shipped trained screen"
+    print(f"\n{which} ({how}): load {load_s:.2f} s, "
           f"+{rss_after - rss_before:.0f} MB, judge p50 {timing['p50']:.2f} ms, "
           f"p99 {timing['p99']:.2f} ms")
     print("targets: danger >= 98%, hard >= 95%, hard_and_good >= 90%, ordinary >= 95%; "

@@ -173,3 +173,26 @@ def test_the_tuning_set_stays_as_good_as_it_was(screen):
     assert share("hard", {Content.HARD, Content.DANGER, Content.MIXED}) >= 47
     assert share("glimmer", {Content.GLIMMER}) >= 29
     assert share("alarming_ordinary", {Content.GLIMMER}) >= 26
+
+
+def test_the_shipped_screen_was_trained_on_the_examples_there_now():
+    """intents/en/screen.npz ships the trained screen; after an edit of screen.yaml, run
+    tools/train-screen (a first start would otherwise train for a few seconds)."""
+    import numpy as np
+
+    from voice_glimmers.encoder.likeness import fingerprint
+
+    signs = Language.from_dir(ROOT / "intents" / "en").signs
+    assert signs.trained is not None
+    with np.load(signs.trained, allow_pickle=False) as saved:
+        assert str(saved["fingerprint"]) == fingerprint(signs.examples), \
+            "screen.yaml changed: run tools/train-screen"
+
+
+def test_a_first_start_uses_the_shipped_screen_and_trains_nothing(tmp_path):
+    from voice_glimmers.encoder.likeness import Likeness
+
+    signs = Language.from_dir(ROOT / "intents" / "en").signs
+    likeness = Likeness(signs.examples, cache_dir=tmp_path / "cache", shipped=signs.trained)
+    assert not (tmp_path / "cache").exists()  # nothing trained, so nothing cached
+    assert likeness.scores("i want to die")["danger"] > 0.5

@@ -65,7 +65,8 @@ def load_likeness(language: Language) -> Likeness | None:
     from voice_glimmers.encoder.minilm import EncoderMissing
 
     try:
-        return Likeness(language.signs.examples, cache_dir=user_cache_dir() / "screen")
+        return Likeness(language.signs.examples, cache_dir=user_cache_dir() / "screen",
+                        shipped=language.signs.trained)
     except EncoderMissing as err:
         print(f"voice-glimmers: {err}; until then only the phrase lists screen what is said",
               file=sys.stderr)

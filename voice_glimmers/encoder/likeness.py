@@ -2,11 +2,12 @@
 encoder's vectors, trained on the language's labelled examples (screen.yaml).
 
 A multinomial logistic regression: one weight vector per kind, balanced so a kind
-with fewer examples counts as much. It is trained when first loaded (a few seconds
-for the examples' vectors, well under one for the weights) and kept in a cache file
-named by a fingerprint of the examples and the model, so a changed example or
-another model trains a new one. The cache is only ever a copy: a damaged or missing
-one is simply made again.
+with fewer examples counts as much. The trained weights (a few KB) ship beside the
+examples (screen.npz, made by tools/train-screen) under a fingerprint of the
+examples and the model; when the examples have changed since, it is trained at
+start (a few seconds for the examples' vectors, well under one for the weights) and
+kept in the user's cache under the new fingerprint. A cache is only ever a copy: a
+damaged or missing one is simply made again.
 """
 
 from __future__ import annotations
@@ -29,45 +30,43 @@ RATE = 0.5
 L2 = 1e-3
 
 
+def fingerprint(examples: Mapping[str, tuple[str, ...]]) -> str:
+    """Names the examples, the training settings and the model: the same means the same
+    weights, so trained ones can be kept (in the cache, or shipped beside the examples)."""
+    digest = hashlib.sha256(f"{SCALE} {STEPS} {RATE} {L2}\n".encode())
+    for kind, texts in examples.items():
+        digest.update(f"[{kind}]\n".encode())
+        for text in texts:
+            digest.update(text.encode("utf-8") + b"\n")
+    digest.update(str((model_folder() / "model.safetensors").stat().st_size).encode())
+    return digest.hexdigest()[:16]
+
+
 class Likeness:
     """scores(text) -> {kind: probability}: how likely `text` is each kind of example."""
 
     def __init__(self, examples: Mapping[str, tuple[str, ...]], *, cache_dir: Path | None = None,
-                 encoder: MiniLM | None = None) -> None:
+                 shipped: Path | None = None, encoder: MiniLM | None = None) -> None:
         self._encoder = encoder or MiniLM()
         self._kinds = [kind for kind, texts in examples.items() if texts]
-        self._weights, self._bias = self._trained(examples, cache_dir)
+        self._weights, self._bias = self._trained(examples, cache_dir, shipped)
 
-    def _trained(self, examples: Mapping[str, tuple[str, ...]],
-                 cache_dir: Path | None) -> tuple[Any, Any]:
+    def _trained(self, examples: Mapping[str, tuple[str, ...]], cache_dir: Path | None,
+                 shipped: Path | None) -> tuple[Any, Any]:
         import numpy as np
 
+        name = fingerprint({kind: examples[kind] for kind in self._kinds})
+        path = cache_dir / f"screen-{name}.npz" if cache_dir else None
+        for known in (shipped, path):
+            found = _read(known, name, len(self._kinds)) if known is not None else None
+            if found is not None:
+                return found
         texts = [text for kind in self._kinds for text in examples[kind]]
-        digest = hashlib.sha256(f"{SCALE} {STEPS} {RATE} {L2}\n".encode())
-        for kind in self._kinds:
-            digest.update(f"[{kind}]\n".encode())
-            for text in examples[kind]:
-                digest.update(text.encode("utf-8") + b"\n")
-        digest.update(str((model_folder() / "model.safetensors").stat().st_size).encode())
-        path = cache_dir / f"screen-{digest.hexdigest()[:16]}.npz" if cache_dir else None
-        if path is not None and path.is_file():
-            try:
-                with np.load(path, allow_pickle=False) as saved:
-                    weights, bias = saved["weights"], saved["bias"]
-                if weights.shape == (384, len(self._kinds)):
-                    return weights.astype(np.float32), bias.astype(np.float32)
-            except (OSError, ValueError, KeyError) as err:
-                _LOGGER.info("training the screen again: %s", err)
         labels = np.array([i for i, kind in enumerate(self._kinds) for _ in examples[kind]])
         weights, bias = _fit(self._encoder.encode(texts) * SCALE, labels, len(self._kinds))
         if path is not None:
             try:
-                from voice_glimmers.core.files import write_atomically
-
-                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                buffer = io.BytesIO()
-                np.savez(buffer, weights=weights, bias=bias)
-                os.close(write_atomically(path, buffer.getvalue()))
+                write_trained(path, name, weights, bias)
             except OSError as err:  # a cache that cannot be written costs time, nothing else
                 _LOGGER.info("cannot keep the screen's cache in %s: %s", path, err)
         return weights, bias
@@ -83,6 +82,43 @@ class Likeness:
         p = np.exp(z - z.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         return [{kind: float(row[i]) for i, kind in enumerate(self._kinds)} for row in p]
+
+
+def _read(path: Path, name: str, kinds: int) -> tuple[Any, Any] | None:
+    """Trained weights from `path`, if it holds the ones `name` stands for."""
+    import numpy as np
+
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            weights, bias, made_for = saved["weights"], saved["bias"], str(saved["fingerprint"])
+    except (OSError, ValueError, KeyError) as err:
+        _LOGGER.info("not using %s: %s", path, err)
+        return None
+    if made_for != name or weights.shape != (384, kinds):
+        _LOGGER.info("%s was trained on other examples; training again", path)
+        return None
+    return weights.astype(np.float32), bias.astype(np.float32)
+
+
+def write_trained(path: Path, name: str, weights: Any, bias: Any) -> None:
+    import numpy as np
+
+    from voice_glimmers.core.files import write_atomically
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    buffer = io.BytesIO()
+    np.savez(buffer, weights=weights, bias=bias, fingerprint=np.array(name))
+    os.close(write_atomically(path, buffer.getvalue()))
+
+
+def train(examples: Mapping[str, tuple[str, ...]], path: Path) -> str:
+    """Train on `examples` and write the weights to `path` (shipped beside the examples)."""
+    likeness = Likeness(examples)
+    name = fingerprint({kind: examples[kind] for kind in likeness._kinds})
+    write_trained(path, name, likeness._weights, likeness._bias)
+    return name
 
 
 def _fit(x: Any, labels: Any, kinds: int) -> tuple[Any, Any]:

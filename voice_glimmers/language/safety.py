@@ -18,6 +18,7 @@ from voice_glimmers.language.datafile import read_data_file, read_yaml
 
 KINDS = ("crisis", "hard_feelings", "none_found", "no_answer")
 SCREEN_FILE = "screen.yaml"
+TRAINED_FILE = "screen.npz"
 EXAMPLE_KINDS = ("danger", "hard", "mixed", "alarming_ordinary", "glimmer", "refusal")
 
 
@@ -103,6 +104,7 @@ class Signs:
     said_the_same: tuple[tuple[str, str], ...] = ()  # (" i am ", " im ") ...
     # Labelled sentences of each kind (screen.yaml), for the sentence model to compare with.
     examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    trained: Path | None = None  # screen.npz: the screen trained on these examples, shipped
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "safety.yaml") -> Signs:
@@ -119,7 +121,9 @@ class Signs:
         signs = read_data_file(folder, "safety.yaml", cls.from_yaml)
         if not (Path(folder) / SCREEN_FILE).is_file():
             return signs
-        return replace(signs, examples=read_data_file(folder, SCREEN_FILE, read_examples))
+        trained = Path(folder) / TRAINED_FILE
+        return replace(signs, examples=read_data_file(folder, SCREEN_FILE, read_examples),
+                       trained=trained if trained.is_file() else None)
 
     def is_crisis(self, text: str) -> bool:
         """Someone may be in danger right now."""
