@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,19 @@ def test_the_database_line_says_who_can_read_it(tmp_path, monkeypatch):
     assert check_database(settings, system_clock) == (
         f"{db} reads cleanly (11 glimmers; others can read it: run chmod 600 {db})"
     )
+
+
+def test_doctor_says_whether_the_screen_is_ready(tmp_path, monkeypatch):
+    import shutil
+
+    from voice_glimmers.app.doctor import check_screen
+    from voice_glimmers.app.settings import Settings
+    from voice_glimmers.core.errors import GlimmersError
+
+    assert "the sentence model is installed" in check_screen(Settings())
+    english = Path(__file__).resolve().parent.parent / "intents"
+    shutil.copytree(english, tmp_path / "intents")
+    (tmp_path / "intents" / "en" / "screen.yaml").unlink()
+    monkeypatch.setenv("VOICE_GLIMMERS_INTENTS", str(tmp_path / "intents"))
+    with pytest.raises(GlimmersError, match="only the phrase lists screen"):
+        check_screen(Settings())

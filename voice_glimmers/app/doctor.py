@@ -109,6 +109,25 @@ def check_speech() -> str:
     return f"espeak-ng speaks, and replies will play on '{default.name}'"
 
 
+def check_screen(settings: Settings) -> str:
+    """The screen that keeps danger and hard feelings out of the glimmers."""
+    from voice_glimmers.encoder.minilm import EncoderMissing, model_folder
+    from voice_glimmers.language.bundle import Language
+
+    signs = Language.from_dir(intents_dir() / settings.language).signs
+    if not signs.examples:
+        raise GlimmersError(f"no labelled examples for '{settings.language}' (screen.yaml); "
+                            "only the phrase lists screen what is said")
+    try:
+        model_folder()
+    except EncoderMissing as err:
+        raise GlimmersError(f"{err}; until then only the phrase lists screen what is said") \
+            from None
+    count = sum(len(texts) for texts in signs.examples.values())
+    shipped = "shipped trained" if signs.trained else "trained at the first start"
+    return f"the sentence model is installed; {count} labelled examples, {shipped}"
+
+
 def check_crisis_message(settings: Settings) -> str:
     from voice_glimmers.app.settings import DEFAULT_CRISIS_MESSAGE, user_config_file
 
@@ -125,4 +144,5 @@ def examine(settings: Settings, clock: Clock, *, model: Path | None = None,
     yield _check("speech model", lambda: check_model(settings, model))
     yield _check("microphone", lambda: check_microphone(device))
     yield _check("speech out", check_speech)
+    yield _check("screen", lambda: check_screen(settings))
     yield _check("crisis line", lambda: check_crisis_message(settings))
