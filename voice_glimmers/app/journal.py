@@ -272,7 +272,7 @@ def cmd_import(ctx: Context) -> int:
         line += f"; {already} {'was' if already == 1 else 'were'} already here"
     if aside:
         line += (f"; {aside} that sounded painful {'stays' if aside == 1 else 'stay'} "
-                 "only in the file")
+                 f"only in {path.name}, not in your glimmers")
     print(line + ".")
     return 0
 

