@@ -21,12 +21,14 @@ _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _dialogue(ctx: Context, store, *, question_timeout: float | None):
-    from voice_glimmers.app.context import load_screen
+    from voice_glimmers.app.context import load_likeness
+    from voice_glimmers.app.settings import intents_dir
     from voice_glimmers.dialogue.conversation import Dialogue
+    from voice_glimmers.language.bundle import Language
 
-    language, screen = load_screen(ctx.settings)
+    language = Language.from_dir(intents_dir() / ctx.settings.language)
     return Dialogue(store, language, ctx.settings, question_timeout=question_timeout,
-                    likeness=screen.likeness)
+                    likeness=load_likeness(language))
 
 
 def _voice(ctx: Context):

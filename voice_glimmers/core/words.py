@@ -35,7 +35,3 @@ def plain_words(text: str) -> list[str]:
     """The words of `text` as speech recognition would give them."""
     return [token.word for token in tokens(text)]
 
-
-def joined(text: str) -> str:
-    """The words framed by spaces (' the cat purred '), for finding a phrase among them."""
-    return " " + " ".join(plain_words(text)) + " "

@@ -152,9 +152,12 @@ class Loop:
                   "end": round(w.end, 3)} for w in heard.words]
         self.events.emit(Final(heard.text, round(heard.confidence, 3),
                                       round(heard.start, 3), round(heard.end, 3), words))
-        crisis = self.dialogue.screen.is_danger(heard.text)  # lists, then the sentence model
+
+        def crisis() -> bool:  # lists, then the sentence model: only for words meant for us
+            return self.dialogue.screen.is_danger(heard.text)
+
         if self.half_duplex and (self.speaker.is_speaking() or self._while_speaking(heard)):
-            if crisis and self._named_us(heard.text):
+            if self._named_us(heard.text) and crisis():
                 # Never our own words (they are never saved or said): stop and answer.
                 self.speaker.stop()
                 self._say(self.dialogue.respond(heard.text, now, source="voice"), now)
@@ -172,14 +175,14 @@ class Loop:
         # or speaking (if they name us) or when they match no command.
         if self.dialogue.paused:
             resume = match is not None and match.intent == "resume_listening"
-            if not resume and not (crisis and self._named_us(heard.text)):
+            if not resume and not (self._named_us(heard.text) and crisis()):
                 self._drop("paused")
                 return
         elif not self.gate.admits(heard.text, now):
             self._drop("not for me")
             return
-        elif (match is None and not crisis and not self.dialogue.waiting
-              and not self._named_us(heard.text)):
+        elif (match is None and not self.dialogue.waiting and not self._named_us(heard.text)
+              and not crisis()):
             self._drop("no intent")  # talk in the room, heard in an open window
             return
         self.display.words("heard", heard.text)

@@ -26,6 +26,7 @@ from voice_glimmers.language.safety import Signs
 
 DANGER_AT = 0.30  # this likely danger, and it is danger: a false alarm costs a kind sentence
 GLIMMER_AT = 0.50  # a glimmer is at least this likely a good moment...
+JUDGED_KEPT = 4096  # verdicts remembered (a read-back screens the same texts again and again)
 GOOD = ("glimmer", "alarming_ordinary")  # ...of either kind: plain, or with alarming words
 PIECE_AT = 0.5  # a piece of a turned sentence reads as hard, or as good, from this likely
 MIXED_GOOD_AT = 0.10  # a hard sentence with a turn ("but", "then") and this much good: mixed
@@ -57,16 +58,12 @@ class Screen:
     lexicon: Lexicon
     likeness: Likeness | None = None  # None: the phrase lists alone
     ignore: frozenset[str] = frozenset()  # the wake word's forms: no meaning of their own
-    _seen: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
     _judged: dict[str, Verdict] = field(default_factory=dict, compare=False, repr=False)
 
     def is_readable(self, text: str) -> bool:
         """May this saved glimmer be read back as one? Not if, by today's screen, it is
         danger or a hard feeling (it stays in the file, set aside, never deleted)."""
-        if text not in self._seen:
-            content = self.judge(text).content
-            self._seen[text] = content not in (Content.DANGER, Content.HARD)
-        return self._seen[text]
+        return self.judge(text).content not in (Content.DANGER, Content.HARD)
 
     def good_part(self, text: str) -> str:
         """The good part of something hard and good, in their own words: the piece after a
@@ -109,7 +106,7 @@ class Screen:
     def judge(self, text: str) -> Verdict:
         """What `text` is, as a candidate glimmer."""
         if text not in self._judged:
-            if len(self._judged) >= 256:
+            if len(self._judged) >= JUDGED_KEPT:
                 self._judged.clear()
             self._judged[text] = self._judge(text)
         return self._judged[text]
