@@ -46,7 +46,7 @@ def right(kind: str, happened: str) -> bool:
             "glimmer": happened == "kept"}[kind]
 
 
-def measure(path: Path, likeness) -> dict[str, tuple[int, int]]:
+def measure(path: Path, likeness, seen: dict | None = None) -> dict[str, tuple[int, int]]:
     from voice_glimmers.app.settings import Settings
     from voice_glimmers.dialogue.conversation import Dialogue
     from voice_glimmers.language.bundle import Language
@@ -64,7 +64,11 @@ def measure(path: Path, likeness) -> dict[str, tuple[int, int]]:
             extra = {"likeness": likeness} if likeness is not None else {}
             dialogue = Dialogue(store, language, Settings(db_path=Path("g.json")),
                                 rng=random.Random(1), **extra)
-            good += right(kind, outcome(dialogue, store, text))
+            happened = outcome(dialogue, store, text)
+            good += right(kind, happened)
+            if seen is not None:
+                seen.setdefault(kind, {}).setdefault(happened, 0)
+                seen[kind][happened] += 1
         figures[kind] = (good, len(data.get(kind, [])))
     return figures
 
@@ -88,6 +92,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--lists-only", action="store_true")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also count what happened to each kind (care, kept, asked, out)")
     parser.add_argument("--cache", type=Path, default=None,
                         help="keep a screen trained here in this folder")
     parser.add_argument("--train", action="store_true",
@@ -109,11 +115,15 @@ def main() -> int:
     print(f"{'set':<28}" + "".join(f"{k:>19}" for k in CLASSES))
     texts: list[str] = []
     for path in files:
-        figures = measure(path, likeness)
+        seen: dict = {}
+        figures = measure(path, likeness, seen)
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         texts += [t for k in CLASSES for t in data.get(k, [])]
         row = "".join(f"{g:>4}/{n:<4}{100 * g / max(n, 1):6.1f}%   " for g, n in figures.values())
         print(f"{path.name:<28}{row}")
+        if args.breakdown:
+            for kind, counts in seen.items():
+                print(f"    {kind:<20}" + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
     timing = cost(likeness, texts[:300])
     which = "lists only" if likeness is None else "lists + sentence model"
     how = "trained in this run" if args.train else "the shipped trained screen"

@@ -20,8 +20,8 @@ def _shared_cache(tmp_path_factory):
     from voice_glimmers.language.bundle import Language
 
     cache = tmp_path_factory.mktemp("cache")
-    examples = Language.from_dir(ROOT / "intents" / "en").signs.examples
-    Likeness(examples, cache_dir=cache / "voice-glimmers" / "screen")
+    signs = Language.from_dir(ROOT / "intents" / "en").signs
+    Likeness(signs.examples, cache_dir=cache / "voice-glimmers" / "screen", shipped=signs.trained)
     return cache
 
 

@@ -48,7 +48,8 @@ def likeness_for(language):
         from voice_glimmers.app.settings import user_cache_dir
         from voice_glimmers.encoder.likeness import Likeness
 
-        _LIKENESS["en"] = Likeness(language.signs.examples, cache_dir=user_cache_dir() / "screen")
+        _LIKENESS["en"] = Likeness(language.signs.examples, cache_dir=user_cache_dir() / "screen",
+                                   shipped=language.signs.trained)
     return _LIKENESS["en"]
 
 

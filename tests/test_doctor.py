@@ -89,7 +89,7 @@ def test_doctor_says_whether_the_screen_is_ready(tmp_path, monkeypatch):
     assert "the sentence model is installed" in check_screen(Settings())
     english = Path(__file__).resolve().parent.parent / "intents"
     shutil.copytree(english, tmp_path / "intents")
-    (tmp_path / "intents" / "en" / "screen.yaml").unlink()
+    shutil.rmtree(tmp_path / "intents" / "en" / "screen")
     monkeypatch.setenv("VOICE_GLIMMERS_INTENTS", str(tmp_path / "intents"))
     with pytest.raises(GlimmersError, match="only the phrase lists screen"):
         check_screen(Settings())

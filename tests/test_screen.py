@@ -160,20 +160,24 @@ def test_list_and_export_still_give_everything(cli, written_before_the_screen):
 
 
 def test_the_tuning_set_stays_as_good_as_it_was(screen):
-    """Set A (blind, then tuned on): a floor under the screen, so a change that makes it
-    worse is seen. The untuned figures of sets B and C are in the README."""
+    """Set F (blind; measured before the encoder was tuned, then used to choose how): a
+    floor under the screen, so a change that makes it worse is seen. The figures of the
+    sets measured once are in the README."""
     import yaml
 
-    data = yaml.safe_load((ROOT / "intents/en/screen_tests/blind_a.yaml").read_text("utf-8"))
+    data = yaml.safe_load((ROOT / "intents/en/screen_tests/blind_f.yaml").read_text("utf-8"))
 
     def share(kind: str, wanted: set[Content]) -> int:
         return sum(screen.judge(text).content in wanted for text in data[kind])
 
-    assert share("danger", {Content.DANGER}) >= 69
-    assert share("hard", {Content.HARD, Content.DANGER, Content.MIXED}) >= 47
-    assert share("glimmer", {Content.GLIMMER}) >= 29
-    # (more danger examples met more fresh danger, and left a few of these asked about)
-    assert share("alarming_ordinary", {Content.GLIMMER}) >= 25
+    assert share("danger", {Content.DANGER}) >= FLOOR["danger"]
+    assert share("hard", {Content.HARD, Content.DANGER, Content.NOTHING}) >= FLOOR["hard"]
+    assert share("hard_and_good", {Content.MIXED, Content.UNCLEAR}) >= FLOOR["hard_and_good"]
+    assert share("glimmer", {Content.GLIMMER}) >= FLOOR["glimmer"]
+    assert share("alarming_ordinary", {Content.GLIMMER}) >= FLOOR["alarming_ordinary"]
+
+
+FLOOR = {"danger": 75, "hard": 46, "hard_and_good": 30, "glimmer": 40, "alarming_ordinary": 35}
 
 
 def test_the_shipped_screen_was_trained_on_the_examples_there_now():
@@ -196,4 +200,64 @@ def test_a_first_start_uses_the_shipped_screen_and_trains_nothing(tmp_path):
     signs = Language.from_dir(ROOT / "intents" / "en").signs
     likeness = Likeness(signs.examples, cache_dir=tmp_path / "cache", shipped=signs.trained)
     assert not (tmp_path / "cache").exists()  # nothing trained, so nothing cached
+    assert likeness.scores("i want to die")["danger"] > 0.5
+
+
+def test_the_shipped_screen_tunes_the_encoder_itself():
+    """screen.npz holds low-rank adapters for the encoder's layers: with them, sentences
+    of danger sit nearer each other, and further from ordinary moments told with alarming
+    words, than the plain model has them."""
+    import numpy as np
+
+    from voice_glimmers.encoder.likeness import read_trained
+    from voice_glimmers.encoder.minilm import MiniLM
+
+    signs = Language.from_dir(ROOT / "intents" / "en").signs
+    trained = read_trained(signs.trained, 6)
+    assert trained is not None and len(trained.adapters) == 30
+    danger, ordinary = list(signs.examples["danger"][:20]), list(
+        signs.examples["alarming_ordinary"][:20])
+
+    def margin(encoder) -> float:
+        d, o = encoder.encode(danger), encoder.encode(ordinary)
+        return float((d @ d.T).mean() - (d @ o.T).mean())
+
+    tuned = MiniLM(adapters=trained.adapters, scale=trained.scale)
+    assert np.allclose(np.linalg.norm(tuned.encode(danger), axis=1), 1.0, atol=1e-5)
+    assert margin(tuned) > margin(MiniLM()) + 0.1
+
+
+def _few(examples, n=12):
+    return {kind: texts[:n] for kind, texts in examples.items()}
+
+
+def test_after_an_edit_of_the_examples_only_the_classifier_is_trained_again(tmp_path):
+    """Examples other than the shipped screen's: the shipped adapters stay, the classifier
+    over them is trained at start and cached; the next start reads the cache."""
+    from voice_glimmers.encoder.likeness import Likeness
+
+    signs = Language.from_dir(ROOT / "intents" / "en").signs
+    examples = _few(signs.examples)
+    cache = tmp_path / "cache"
+    likeness = Likeness(examples, cache_dir=cache, shipped=signs.trained)
+    [made] = list(cache.iterdir())
+    assert not made.name.endswith("-plain.npz")  # trained over the tuned encoder
+    assert likeness.scores("i want to die")["danger"] > 0.5
+    assert likeness.scores("warm socks fresh from the dryer")["glimmer"] > 0.5
+    again = Likeness(examples, cache_dir=cache, shipped=signs.trained)
+    assert list(cache.iterdir()) == [made]
+    assert again.scores("i want to die") == likeness.scores("i want to die")
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a zip file", b"PK\x03\x04broken"])
+def test_a_damaged_shipped_screen_is_not_used_and_not_touched(tmp_path, damage):
+    from voice_glimmers.encoder.likeness import Likeness
+
+    signs = Language.from_dir(ROOT / "intents" / "en").signs
+    shipped = tmp_path / "screen.npz"
+    shipped.write_bytes(damage)
+    likeness = Likeness(_few(signs.examples), cache_dir=tmp_path / "cache", shipped=shipped)
+    assert shipped.read_bytes() == damage
+    [made] = list((tmp_path / "cache").iterdir())
+    assert made.name.endswith("-plain.npz")
     assert likeness.scores("i want to die")["danger"] > 0.5

@@ -111,12 +111,13 @@ def check_speech() -> str:
 
 def check_screen(settings: Settings) -> str:
     """The screen that keeps danger and hard feelings out of the glimmers."""
+    from voice_glimmers.encoder.likeness import fingerprint, read_trained
     from voice_glimmers.encoder.minilm import EncoderMissing, model_folder
     from voice_glimmers.language.bundle import Language
 
     signs = Language.from_dir(intents_dir() / settings.language).signs
     if not signs.examples:
-        raise GlimmersError(f"no labelled examples for '{settings.language}' (screen.yaml); "
+        raise GlimmersError(f"no labelled examples for '{settings.language}' (screen/*.yaml); "
                             "only the phrase lists screen what is said")
     try:
         model_folder()
@@ -124,7 +125,12 @@ def check_screen(settings: Settings) -> str:
         raise GlimmersError(f"{err}; until then only the phrase lists screen what is said") \
             from None
     count = sum(len(texts) for texts in signs.examples.values())
-    shipped = "shipped trained" if signs.trained else "trained at the first start"
+    kinds = sum(1 for texts in signs.examples.values() if texts)
+    trained = read_trained(signs.trained, kinds) if signs.trained else None
+    if trained is not None and trained.fingerprint == fingerprint(signs.examples):
+        shipped = "shipped trained" + (", the encoder tuned to them" if trained.adapters else "")
+    else:
+        shipped = "trained at the first start (screen.npz was made for other examples)"
     return f"the sentence model is installed; {count} labelled examples, {shipped}"
 
 

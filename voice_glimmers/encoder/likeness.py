@@ -1,13 +1,14 @@
 """How likely a sentence is each kind of thing: a small classifier over the sentence
-encoder's vectors, trained on the language's labelled examples (screen.yaml).
+encoder's vectors, trained on the language's labelled examples (screen/*.yaml).
 
 A multinomial logistic regression: one weight vector per kind, balanced so a kind
-with fewer examples counts as much. The trained weights (a few KB) ship beside the
-examples (screen.npz, made by tools/train-screen) under a fingerprint of the
-examples and the model; when the examples have changed since, it is trained at
-start (a few seconds for the examples' vectors, well under one for the weights) and
-kept in the user's cache under the new fingerprint. A cache is only ever a copy: a
-damaged or missing one is simply made again.
+with fewer examples counts as much. What ships beside the examples (screen.npz, made
+by tools/train-screen) is that classifier trained together with low-rank adapters
+that tune the encoder itself to these kinds (see minilm.py), under a fingerprint of
+the examples. When the examples have changed since, the shipped adapters are kept and
+the classifier alone is trained again at start (numpy; seconds, for the examples'
+vectors) and kept in the user's cache. A cache is only ever a copy: a damaged or
+missing one is simply made again.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import hashlib
 import io
 import logging
 import os
+import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ SCALE = 4.0  # unit vectors are small; this lets the weights stay well-condition
 STEPS = 1500
 RATE = 0.5
 L2 = 1e-3
+ADAPTER = "adapter:"  # screen.npz: "adapter:<layer>:a" and ":b", one pair per tuned layer
 
 
 def fingerprint(examples: Mapping[str, tuple[str, ...]]) -> str:
@@ -42,34 +46,67 @@ def fingerprint(examples: Mapping[str, tuple[str, ...]]) -> str:
     return digest.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Trained:
+    """What screen.npz holds: the classifier, the examples it was trained on, and the
+    encoder's adapters (none for a classifier over the plain encoder)."""
+
+    fingerprint: str
+    weights: Any
+    bias: Any
+    adapters: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    scale: float = 1.0
+
+    @property
+    def tuning(self) -> str:
+        """Names the adapters: a classifier trained over them fits only them."""
+        digest = hashlib.sha256(repr(self.scale).encode())
+        for name in sorted(self.adapters):
+            digest.update(name.encode())
+            for matrix in self.adapters[name]:
+                digest.update(matrix.tobytes())
+        return digest.hexdigest()[:8] if self.adapters else "plain"
+
+
 class Likeness:
     """scores(text) -> {kind: probability}: how likely `text` is each kind of example."""
 
     def __init__(self, examples: Mapping[str, tuple[str, ...]], *, cache_dir: Path | None = None,
-                 shipped: Path | None = None, encoder: MiniLM | None = None) -> None:
-        self._encoder = encoder or MiniLM()
+                 shipped: Path | None = None) -> None:
         self._kinds = [kind for kind, texts in examples.items() if texts]
-        self._weights, self._bias = self._trained(examples, cache_dir, shipped)
-
-    def _trained(self, examples: Mapping[str, tuple[str, ...]], cache_dir: Path | None,
-                 shipped: Path | None) -> tuple[Any, Any]:
-        import numpy as np
-
         name = fingerprint({kind: examples[kind] for kind in self._kinds})
-        path = cache_dir / f"screen-{name}.npz" if cache_dir else None
-        for known in (shipped, path):
-            found = _read(known, name, len(self._kinds)) if known is not None else None
-            if found is not None:
-                return found
-        texts = [text for kind in self._kinds for text in examples[kind]]
-        labels = np.array([i for i, kind in enumerate(self._kinds) for _ in examples[kind]])
-        weights, bias = _fit(self._encoder.encode(texts) * SCALE, labels, len(self._kinds))
+        found = read_trained(shipped, len(self._kinds)) if shipped is not None else None
+        try:
+            self._encoder = MiniLM(adapters=found.adapters if found else None,
+                                   scale=found.scale if found else 1.0)
+        except ValueError as err:  # adapters made for another model: the plain one, retrained
+            _LOGGER.info("not using the adapters in %s: %s", shipped, err)
+            found, self._encoder = None, MiniLM()
+        if found is not None and found.fingerprint == name:
+            self._weights, self._bias = found.weights, found.bias
+            return
+        if found is not None:
+            _LOGGER.info("%s was trained on other examples; training its classifier again",
+                         shipped)
+        tuning = found.tuning if found else "plain"
+        path = cache_dir / f"screen-{name}-{tuning}.npz" if cache_dir else None
+        cached = read_trained(path, len(self._kinds)) if path is not None else None
+        if cached is not None and cached.fingerprint == name:
+            self._weights, self._bias = cached.weights, cached.bias
+            return
+        self._weights, self._bias = self._fit(examples)
         if path is not None:
             try:
-                write_trained(path, name, weights, bias)
+                write_trained(path, Trained(name, self._weights, self._bias))
             except OSError as err:  # a cache that cannot be written costs time, nothing else
                 _LOGGER.info("cannot keep the screen's cache in %s: %s", path, err)
-        return weights, bias
+
+    def _fit(self, examples: Mapping[str, tuple[str, ...]]) -> tuple[Any, Any]:
+        import numpy as np
+
+        texts = [text for kind in self._kinds for text in examples[kind]]
+        labels = np.array([i for i, kind in enumerate(self._kinds) for _ in examples[kind]])
+        return _fit(self._encoder.encode(texts) * SCALE, labels, len(self._kinds))
 
     def scores(self, text: str) -> dict[str, float]:
         return self.scores_of([text])[0]
@@ -84,41 +121,43 @@ class Likeness:
         return [{kind: float(row[i]) for i, kind in enumerate(self._kinds)} for row in p]
 
 
-def _read(path: Path, name: str, kinds: int) -> tuple[Any, Any] | None:
-    """Trained weights from `path`, if it holds the ones `name` stands for."""
+def read_trained(path: Path, kinds: int) -> Trained | None:
+    """What `path` holds, if it is a screen for `kinds` kinds; None (and a log line) if not."""
     import numpy as np
 
     if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as saved:
-            weights, bias, made_for = saved["weights"], saved["bias"], str(saved["fingerprint"])
-    except (OSError, ValueError, KeyError) as err:
+            weights, bias = saved["weights"], saved["bias"]
+            made_for = str(saved["fingerprint"])
+            scale = float(saved["scale"]) if "scale" in saved.files else 1.0
+            adapters = {key[len(ADAPTER):-2]: (saved[key], saved[key[:-2] + ":b"])
+                        for key in saved.files if key.startswith(ADAPTER) and key.endswith(":a")}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         _LOGGER.info("not using %s: %s", path, err)
         return None
-    if made_for != name or weights.shape != (384, kinds):
-        _LOGGER.info("%s was trained on other examples; training again", path)
+    if weights.shape != (384, kinds) or bias.shape != (kinds,):
+        _LOGGER.info("%s holds a screen for other kinds; not using it", path)
         return None
-    return weights.astype(np.float32), bias.astype(np.float32)
+    return Trained(made_for, weights.astype(np.float32), bias.astype(np.float32),
+                   {name: (a.astype(np.float32), b.astype(np.float32))
+                    for name, (a, b) in adapters.items()}, scale)
 
 
-def write_trained(path: Path, name: str, weights: Any, bias: Any) -> None:
+def write_trained(path: Path, trained: Trained) -> None:
     import numpy as np
 
     from voice_glimmers.core.files import write_atomically
 
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    arrays = {"weights": trained.weights, "bias": trained.bias,
+              "fingerprint": np.array(trained.fingerprint), "scale": np.array(trained.scale)}
+    for name, (a, b) in trained.adapters.items():
+        arrays[f"{ADAPTER}{name}:a"], arrays[f"{ADAPTER}{name}:b"] = a, b
     buffer = io.BytesIO()
-    np.savez(buffer, weights=weights, bias=bias, fingerprint=np.array(name))
+    np.savez_compressed(buffer, **arrays)
     os.close(write_atomically(path, buffer.getvalue()))
-
-
-def train(examples: Mapping[str, tuple[str, ...]], path: Path) -> str:
-    """Train on `examples` and write the weights to `path` (shipped beside the examples)."""
-    likeness = Likeness(examples)
-    name = fingerprint({kind: examples[kind] for kind in likeness._kinds})
-    write_trained(path, name, likeness._weights, likeness._bias)
-    return name
 
 
 def _fit(x: Any, labels: Any, kinds: int) -> tuple[Any, Any]:

@@ -17,6 +17,7 @@ import importlib.util
 import json
 import logging
 import struct
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ MAX_TOKENS = 64  # a spoken sentence; longer text is cut (the screen looks at pi
 LAYERS = 6
 HEADS = 12
 EPS = 1e-12
+LINEAR = ("attention.self.query", "attention.self.key", "attention.self.value",
+          "attention.output.dense", "intermediate.dense", "output.dense")
+NORMS = ("attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias",
+         "output.LayerNorm.weight", "output.LayerNorm.bias")
 
 
 class EncoderMissing(GlimmersError):
@@ -69,9 +74,16 @@ def _read_safetensors(path: Path) -> dict[str, Any]:
 
 
 class MiniLM:
-    """encode(texts) -> unit vectors (n, 384), float32."""
+    """encode(texts) -> unit vectors (n, 384), float32.
 
-    def __init__(self, folder: Path | None = None) -> None:
+    `adapters` tune the model for the screen without copying it: for a linear layer
+    named in them (e.g. "encoder.layer.0.attention.self.query"), a low-rank pair (a, b)
+    adds scale * b @ a to its weight (LoRA), applied on the fly, so the 90 MB of shipped
+    weights stay memory-mapped and shared.
+    """
+
+    def __init__(self, folder: Path | None = None, adapters: Mapping[str, tuple[Any, Any]]
+                 | None = None, scale: float = 1.0) -> None:
         from tokenizers import Tokenizer
 
         folder = folder or model_folder()
@@ -79,20 +91,18 @@ class MiniLM:
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()
         w = _read_safetensors(folder / "model.safetensors")
+        adapters = adapters or {}
+        unknown = sorted(set(adapters) - {name.removesuffix(".weight") for name in w})
+        if unknown:
+            raise ValueError(f"adapters for layers the model does not have: {unknown[:3]}")
         self._w = w
         self._layers = []
         for i in range(LAYERS):
-            p = f"encoder.layer.{i}."
-            self._layers.append(tuple(w[p + name] for name in (
-                "attention.self.query.weight", "attention.self.query.bias",
-                "attention.self.key.weight", "attention.self.key.bias",
-                "attention.self.value.weight", "attention.self.value.bias",
-                "attention.output.dense.weight", "attention.output.dense.bias",
-                "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias",
-                "intermediate.dense.weight", "intermediate.dense.bias",
-                "output.dense.weight", "output.dense.bias",
-                "output.LayerNorm.weight", "output.LayerNorm.bias",
-            )))
+            self._layers.append(tuple(
+                _Linear(w[f"encoder.layer.{i}.{name}.weight"], w[f"encoder.layer.{i}.{name}.bias"],
+                        adapters.get(f"encoder.layer.{i}.{name}"), scale)
+                for name in LINEAR) + tuple(
+                w[f"encoder.layer.{i}.{name}"] for name in NORMS))
 
     def encode(self, texts: list[str], batch: int = 64) -> Any:
         """Unit vectors for `texts`, in order; sentences of a length are run together."""
@@ -122,19 +132,42 @@ class MiniLM:
         x = _norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         size = x.shape[-1] // HEADS
         hidden = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # padding is never attended
-        for (qw, qb, kw, kb, vw, vb, ow, ob, l1w, l1b, iw, ib, o2w, o2b, l2w, l2b) in self._layers:
-            q = (x @ qw.T + qb).reshape(b, n, HEADS, size).transpose(0, 2, 1, 3)
-            k = (x @ kw.T + kb).reshape(b, n, HEADS, size).transpose(0, 2, 3, 1)
-            v = (x @ vw.T + vb).reshape(b, n, HEADS, size).transpose(0, 2, 1, 3)
+        for query, key, value, out, up, down, l1w, l1b, l2w, l2b in self._layers:
+            q = query(x).reshape(b, n, HEADS, size).transpose(0, 2, 1, 3)
+            k = key(x).reshape(b, n, HEADS, size).transpose(0, 2, 3, 1)
+            v = value(x).reshape(b, n, HEADS, size).transpose(0, 2, 1, 3)
             scores = (q @ k) / np.float32(np.sqrt(size)) + hidden
             scores -= scores.max(axis=-1, keepdims=True)
             weights = np.exp(scores)
             weights /= weights.sum(axis=-1, keepdims=True)
             context = (weights @ v).transpose(0, 2, 1, 3).reshape(b, n, HEADS * size)
-            x = _norm(x + context @ ow.T + ob, l1w, l1b)
-            x = _norm(x + _gelu(x @ iw.T + ib) @ o2w.T + o2b, l2w, l2b)
+            x = _norm(x + out(context), l1w, l1b)
+            x = _norm(x + down(_gelu(up(x))), l2w, l2b)
         pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
+
+
+class _Linear:
+    """x @ weight.T + bias, plus a low-rank adapter's scale * (x @ a.T) @ b.T when tuned."""
+
+    def __init__(self, weight: Any, bias: Any, adapter: tuple[Any, Any] | None,
+                 scale: float) -> None:
+        import numpy as np
+
+        self.weight, self.bias = weight, bias
+        self.down = self.up = None
+        if adapter is not None:
+            a, b = (np.asarray(m, dtype=np.float32) for m in adapter)
+            if a.shape[1] != weight.shape[1] or b.shape != (weight.shape[0], a.shape[0]):
+                raise ValueError(f"an adapter of shape {a.shape}, {b.shape} does not fit "
+                                 f"a layer of {weight.shape}")
+            self.down, self.up = np.ascontiguousarray(a.T), np.ascontiguousarray(b.T * scale)
+
+    def __call__(self, x: Any) -> Any:
+        y = x @ self.weight.T + self.bias
+        if self.down is not None:
+            y += (x @ self.down) @ self.up
+        return y
 
 
 def _norm(x: Any, weight: Any, bias: Any) -> Any:

@@ -17,7 +17,7 @@ from voice_glimmers.core.words import plain_words
 from voice_glimmers.language.datafile import read_data_file, read_yaml
 
 KINDS = ("crisis", "hard_feelings", "none_found", "no_answer")
-SCREEN_FILE = "screen.yaml"
+SCREEN_FOLDER = "screen"  # labelled examples, one file per source
 TRAINED_FILE = "screen.npz"
 EXAMPLE_KINDS = ("danger", "hard", "mixed", "alarming_ordinary", "glimmer", "refusal")
 
@@ -73,24 +73,41 @@ def _contractions(data: object, name: str) -> tuple[tuple[str, str], ...]:
                  for k, v in data.items())
 
 
-def read_examples(stream: IO[str], name: str = SCREEN_FILE) -> dict[str, tuple[str, ...]]:
-    """screen.yaml: for each kind, sentences as speech recognition gives them."""
+def read_examples(stream: IO[str], name: str = SCREEN_FOLDER) -> dict[str, tuple[str, ...]]:
+    """One file of screen/: sentences of some kinds, as speech recognition gives them."""
     data = read_yaml(stream, name)
     if not isinstance(data, dict):
-        raise IntentFileError(f"{name}: needs a list of sentences for each of "
+        raise IntentFileError(f"{name}: needs a list of sentences for some of "
                               f"{', '.join(EXAMPLE_KINDS)}")
-    unknown = sorted(set(data) - set(EXAMPLE_KINDS))
+    unknown = sorted(set(map(str, data)) - set(EXAMPLE_KINDS))
     if unknown:
-        raise IntentFileError(f"{name}: unknown kinds {', '.join(map(str, unknown))}")
+        raise IntentFileError(f"{name}: unknown kinds {', '.join(unknown)}")
     found = {}
-    for kind in EXAMPLE_KINDS:
-        texts = data.get(kind)
+    for kind, texts in data.items():
         if not isinstance(texts, list) or not texts or not all(
             isinstance(t, str) and t.strip() for t in texts
         ):
             raise IntentFileError(f"{name}: '{kind}' needs a list of sentences")
         found[kind] = tuple(" ".join(plain_words(t)) for t in texts)
     return found
+
+
+def read_example_folder(folder: Path) -> dict[str, tuple[str, ...]]:
+    """Every file of screen/ (one per source of examples), each kind's sentences together,
+    in the order of the files' names; every kind needs some."""
+    found: dict[str, list[str]] = {kind: [] for kind in EXAMPLE_KINDS}
+    labelled: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        for kind, texts in read_data_file(folder, path.name, read_examples).items():
+            for text in texts:
+                if labelled.setdefault(text, kind) != kind:
+                    raise IntentFileError(f"{path}: '{text}' is labelled both "
+                                          f"{labelled[text]} and {kind}")
+            found[kind] += texts
+    missing = [kind for kind, texts in found.items() if not texts]
+    if missing:
+        raise IntentFileError(f"{folder}: no examples of {', '.join(missing)}")
+    return {kind: tuple(texts) for kind, texts in found.items()}
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,7 @@ class Signs:
     none_found: tuple[Sign, ...]
     no_answer: tuple[Sign, ...]
     said_the_same: tuple[tuple[str, str], ...] = ()  # (" i am ", " im ") ...
-    # Labelled sentences of each kind (screen.yaml), for the sentence model to compare with.
+    # Labelled sentences of each kind (screen/*.yaml), for the sentence model to compare with.
     examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     trained: Path | None = None  # screen.npz: the screen trained on these examples, shipped
 
@@ -119,10 +136,10 @@ class Signs:
     @classmethod
     def from_dir(cls, folder: Path) -> Signs:
         signs = read_data_file(folder, "safety.yaml", cls.from_yaml)
-        if not (Path(folder) / SCREEN_FILE).is_file():
+        if not (Path(folder) / SCREEN_FOLDER).is_dir():
             return signs
         trained = Path(folder) / TRAINED_FILE
-        return replace(signs, examples=read_data_file(folder, SCREEN_FILE, read_examples),
+        return replace(signs, examples=read_example_folder(Path(folder) / SCREEN_FOLDER),
                        trained=trained if trained.is_file() else None)
 
     def is_crisis(self, text: str) -> bool:

@@ -28,7 +28,11 @@ DANGER_AT = 0.30  # this likely danger, and it is danger: a false alarm costs a 
 GLIMMER_AT = 0.50  # a glimmer is at least this likely a good moment...
 JUDGED_KEPT = 4096  # verdicts remembered (a read-back screens the same texts again and again)
 GOOD = ("glimmer", "alarming_ordinary")  # ...of either kind: plain, or with alarming words
-PIECE_AT = 0.5  # a piece of a turned sentence reads as hard, or as good, from this likely
+# A phrase of danger in a sentence the model is this sure is an ordinary moment told with
+# alarming words ("a sugar overdose at the party"): the model knows the idiom, the list not.
+IDIOM_AT = 0.90
+PIECE_AT = 0.5
+SURE_AT = 0.9  # the whole sentence reads this surely as one kind: its pieces are not asked  # a piece of a turned sentence reads as hard, or as good, from this likely
 MIXED_GOOD_AT = 0.10  # a hard sentence with a turn ("but", "then") and this much good: mixed
 
 
@@ -113,21 +117,24 @@ class Screen:
 
     def _judge(self, text: str) -> Verdict:
         words = [word for word in plain_words(text) if word not in self.ignore]
-        if self.signs.is_crisis(text):
-            return Verdict(Content.DANGER, "list")
         p = self.likeness.scores(" ".join(words)) if self.likeness and words else {}
+        if self.signs.is_crisis(text) and p.get("alarming_ordinary", 0.0) < IDIOM_AT:
+            return Verdict(Content.DANGER, "list", p)
         if p.get("danger", 0.0) >= DANGER_AT:
             return Verdict(Content.DANGER, "model", p)
         if not words or self.signs.is_no_answer(text) or self.signs.is_none_found(text):
             return Verdict(Content.NOTHING, "list", p)
         turns = not self.lexicon.turning_words.isdisjoint(words)
         if self.signs.is_hard_feeling(text):
-            return Verdict(Content.MIXED if turns else Content.HARD, "list", p)
+            mixed = turns and (not p or self._turns_from_hard_to_good(text)
+                               or max(p, key=lambda kind: p[kind]) == "mixed")
+            return Verdict(Content.MIXED if mixed else Content.HARD, "list", p)
         if not p:
             return Verdict(Content.GLIMMER, "list")
         good = sum(p.get(kind, 0.0) for kind in GOOD)
         best = max(p, key=lambda kind: p[kind])
-        if turns and best != "refusal" and self._turns_from_hard_to_good(text):
+        if (turns and best != "refusal" and p[best] < SURE_AT
+                and self._turns_from_hard_to_good(text)):
             return Verdict(Content.MIXED, "model", p)
         if best == "refusal":
             return Verdict(Content.NOTHING, "model", p)
