@@ -4,13 +4,14 @@ The question is not "is this on a list of bad things?" but "is this clearly a go
 moment?". Two kinds of evidence meet here:
 
 - the language's phrase lists (safety.yaml), for what is said in so many words;
-- a sentence model's likeness to labelled examples (screen.yaml), for the many
-  ways of saying the same thing that no list foresees.
+- a sentence model tuned on labelled examples (screen/*.yaml), for the many ways of
+  saying the same thing that no list foresees, and for the idioms a list mistakes
+  ("a sugar overdose at the party").
 
-Danger outranks everything: the lists, or a sentence nearer danger than anything
-good, and it is danger. Then refusals and empty answers, then hard feelings (with
-something good after a turn, "but the tea was warm": mixed, which is asked about),
-and only a sentence clearly nearer the good moments than anything else is a
+Danger outranks everything: the lists (unless the model is sure it is an idiom), or a
+sentence at all likely danger, and it is danger. Then refusals and empty answers, then
+hard feelings (with something good after a turn, "but the tea was warm": mixed, which is
+asked about, naming the good part), and only a sentence clearly a good moment is a
 glimmer. Anything in between is unclear, and the dialogue asks.
 """
 
@@ -31,8 +32,6 @@ GOOD = ("glimmer", "alarming_ordinary")  # ...of either kind: plain, or with ala
 # A phrase of danger in a sentence the model is this sure is an ordinary moment told with
 # alarming words ("a sugar overdose at the party"): the model knows the idiom, the list not.
 IDIOM_AT = 0.90
-PIECE_AT = 0.5
-SURE_AT = 0.9  # the whole sentence reads this surely as one kind: its pieces are not asked  # a piece of a turned sentence reads as hard, or as good, from this likely
 MIXED_GOOD_AT = 0.10  # a hard sentence with a turn ("but", "then") and this much good: mixed
 
 
@@ -93,17 +92,6 @@ class Screen:
                 pieces.append(text[found[first + 1].start:found[last - 1].end])
         return pieces
 
-    def _turns_from_hard_to_good(self, text: str) -> bool:
-        """One piece reads as hard and another as good: something hard, and something good."""
-        pieces = self._pieces(text)
-        if len(pieces) < 2 or self.likeness is None:
-            return False
-        hard = good = False
-        for p in self.likeness.scores_of([" ".join(plain_words(piece)) for piece in pieces]):
-            hard = hard or p.get("hard", 0.0) + p.get("danger", 0.0) >= PIECE_AT
-            good = good or sum(p.get(kind, 0.0) for kind in GOOD) >= PIECE_AT
-        return hard and good
-
     def is_danger(self, text: str) -> bool:
         return self.judge(text).content is Content.DANGER
 
@@ -126,16 +114,12 @@ class Screen:
             return Verdict(Content.NOTHING, "list", p)
         turns = not self.lexicon.turning_words.isdisjoint(words)
         if self.signs.is_hard_feeling(text):
-            mixed = turns and (not p or self._turns_from_hard_to_good(text)
-                               or max(p, key=lambda kind: p[kind]) == "mixed")
+            mixed = turns and (not p or max(p, key=lambda kind: p[kind]) == "mixed")
             return Verdict(Content.MIXED if mixed else Content.HARD, "list", p)
         if not p:
             return Verdict(Content.GLIMMER, "list")
         good = sum(p.get(kind, 0.0) for kind in GOOD)
         best = max(p, key=lambda kind: p[kind])
-        if (turns and best != "refusal" and p[best] < SURE_AT
-                and self._turns_from_hard_to_good(text)):
-            return Verdict(Content.MIXED, "model", p)
         if best == "refusal":
             return Verdict(Content.NOTHING, "model", p)
         if best == "mixed" or (turns and best == "hard" and good >= MIXED_GOOD_AT):
