@@ -430,7 +430,9 @@ def test_a_file_size_limit_mid_write_leaves_the_old_file(db):
     def small_files() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    done = run_process("--db", str(db), "add", "a long glimmer " * 20, preexec_fn=small_files)
+    glimmer = ("the sun through the kitchen window while the kettle sang and my sister laughed "
+               "on the phone about the dog chasing leaves in the garden all afternoon")
+    done = run_process("--db", str(db), "add", glimmer, preexec_fn=small_files)
     assert_one_clean_line(done, "Nothing was changed")
     assert db.read_bytes() == before
     assert list(db.parent.glob(".*.tmp")) == []

@@ -177,7 +177,7 @@ def test_the_tuning_set_stays_as_good_as_it_was(screen):
     assert share("alarming_ordinary", {Content.GLIMMER}) >= FLOOR["alarming_ordinary"]
 
 
-FLOOR = {"danger": 77, "hard": 46, "hard_and_good": 29, "glimmer": 38, "alarming_ordinary": 38}
+FLOOR = {"danger": 76, "hard": 48, "hard_and_good": 29, "glimmer": 38, "alarming_ordinary": 38}
 
 
 def test_the_shipped_screen_was_trained_on_the_examples_there_now():
