@@ -106,9 +106,11 @@ def main() -> int:
     if not args.lists_only:
         started = time.perf_counter()
         from voice_glimmers.encoder.likeness import Likeness
-        from voice_glimmers.language.bundle import Language
+        from voice_glimmers.language.safety import Signs
 
-        signs = Language.from_dir(ROOT / "intents" / "en").signs
+        # the screen's own load: its lists and examples, the model, the trained screen
+        # (the rest of the language, loaded anyway, is bench_intents.py's)
+        signs = Signs.from_dir(ROOT / "intents" / "en")
         examples = dict(signs.examples)
         if args.train:  # one more example: the shipped classifier no longer fits them
             examples["glimmer"] += ("the first coffee of the morning on the back step",)

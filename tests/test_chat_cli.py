@@ -82,9 +82,10 @@ def test_chat_says_plainly_when_a_glimmer_cannot_be_saved_and_keeps_the_old_file
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     cmd = [sys.executable, "-m", "voice_glimmers", "--db", str(db), "chat", "--now", NOW]
-    done = subprocess.run(cmd, input="glimmer " + "a long afternoon in the sun " * 10 + "\n"
-                          "what were my glimmers today\n", capture_output=True, text=True,
-                          preexec_fn=small_files, timeout=60)
+    glimmer = ("a long afternoon in the sun with my sister on the allotment while the radio "
+               "played and the tomatoes finally turned red")
+    done = subprocess.run(cmd, input=f"glimmer {glimmer}\nwhat were my glimmers today\n",
+                          capture_output=True, text=True, preexec_fn=small_files, timeout=60)
     assert "Traceback" not in done.stderr
     out = done.stdout.splitlines()
     assert out[0].startswith("I couldn't save that just now")

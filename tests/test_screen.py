@@ -177,7 +177,7 @@ def test_the_tuning_set_stays_as_good_as_it_was(screen):
     assert share("alarming_ordinary", {Content.GLIMMER}) >= FLOOR["alarming_ordinary"]
 
 
-FLOOR = {"danger": 76, "hard": 48, "hard_and_good": 29, "glimmer": 38, "alarming_ordinary": 38}
+FLOOR = {"danger": 77, "hard": 48, "hard_and_good": 29, "glimmer": 39, "alarming_ordinary": 37}
 
 
 def test_the_shipped_screen_was_trained_on_the_examples_there_now():
@@ -261,3 +261,20 @@ def test_a_damaged_shipped_screen_is_not_used_and_not_touched(tmp_path, damage):
     [made] = list((tmp_path / "cache").iterdir())
     assert made.name.endswith("-plain.npz")
     assert likeness.scores("i want to die")["danger"] > 0.5
+
+
+def test_training_without_torch_says_what_to_install(tmp_path):
+    """tools/train-screen needs torch, which nothing at run time does: without it, one
+    line says what to install, and the shipped screen is left as it was."""
+    import subprocess
+    import sys
+
+    shipped = ROOT / "intents" / "en" / "screen.npz"
+    before = shipped.read_bytes()
+    hide = ("import runpy, sys; sys.modules['torch'] = None; "
+            f"runpy.run_path({str(ROOT / 'tools' / 'train-screen')!r}, run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and "pip install -e '.[train]'" in done.stderr
+    assert shipped.read_bytes() == before

@@ -18,7 +18,8 @@ def read_yaml(stream: IO[str], name: str) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(stream)
+        # libyaml's safe loader when PyYAML has it (the screen's examples: 6x faster)
+        return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as err:
         raise IntentFileError(f"{name}: not valid YAML ({err})") from None
 
