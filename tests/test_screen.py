@@ -159,6 +159,31 @@ def test_list_and_export_still_give_everything(cli, written_before_the_screen):
     assert code == 0 and sum(g["text"] == DANGER for g in json.loads(out)) == 2
 
 
+def test_list_marks_what_is_set_aside_and_says_what_the_mark_means(cli, written_before_the_screen):
+    code, out, _ = cli("list", "all")
+    assert code == 0
+    lines = out.splitlines()
+    marked = [line for line in lines if line.endswith("(set aside)")]
+    assert len(marked) == 3 and all(DANGER in line or HARD in line for line in marked)
+    assert not any(line.endswith("(set aside)") for line in lines
+                   if "kettle singing" in line or "sun on my face" in line)
+    assert lines[-1] == "(set aside): kept in your file, but not read back as a glimmer."
+
+
+def test_a_list_with_nothing_set_aside_has_no_mark(cli, db):
+    cli("add", "the kettle singing")
+    code, out, _ = cli("list")
+    assert code == 0 and "set aside" not in out and "kettle singing" in out
+
+
+def test_judging_many_at_once_agrees_with_one_by_one(screen):
+    texts = ["i took some pills", "the cat purring on my lap", "i had a bad day",
+             "glimmer warm socks", "", "everything is awful but the tea was warm",
+             "the cat purring on my lap"]
+    fresh = Screen(screen.signs, screen.lexicon, screen.likeness, screen.ignore)
+    assert [v.content for v in fresh.judge_all(texts)] == [screen.judge(t).content for t in texts]
+
+
 def test_the_tuning_set_stays_as_good_as_it_was(screen):
     """Set F (blind; measured before the encoder was tuned, then used to choose how): a
     floor under the screen, so a change that makes it worse is seen. The figures of the

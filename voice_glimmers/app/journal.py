@@ -180,7 +180,12 @@ def cmd_list(ctx: Context) -> int:
     if ctx.args.json:
         sys.stdout.write(to_json(glimmers))
     elif glimmers:
-        sys.stdout.write(to_listing(glimmers))
+        from voice_glimmers.app.context import load_screen
+
+        _, screen = load_screen(s)
+        readable = screen.readable_of([g.text for g in glimmers])
+        aside = frozenset(g.id for g, ok in zip(glimmers, readable, strict=True) if not ok)
+        sys.stdout.write(to_listing(glimmers, aside))
     elif span.is_everything:
         print("No glimmers saved yet. Whenever one comes along, it will be kept here.")
     elif span.start == span.end == today:
@@ -298,7 +303,8 @@ def _look_back(ctx: Context):  # -> (glimmers, start, end, today)
     from voice_glimmers.app.context import load_screen
 
     _, screen = load_screen(ctx.settings)
-    return [g for g in glimmers if screen.is_readable(g.text)], start, end, today
+    readable = screen.readable_of([g.text for g in glimmers])
+    return [g for g, ok in zip(glimmers, readable, strict=True) if ok], start, end, today
 
 
 def _export_therapy(ctx: Context) -> int:

@@ -66,7 +66,11 @@ class Screen:
     def is_readable(self, text: str) -> bool:
         """May this saved glimmer be read back as one? Not if, by today's screen, it is
         danger or a hard feeling (it stays in the file, set aside, never deleted)."""
-        return self.judge(text).content not in (Content.DANGER, Content.HARD)
+        return self.readable_of([text])[0]
+
+    def readable_of(self, texts: list[str]) -> list[bool]:
+        """is_readable() of many texts at once (see judge_all)."""
+        return [v.content not in (Content.DANGER, Content.HARD) for v in self.judge_all(texts)]
 
     def good_part(self, text: str) -> str:
         """The good part of something hard and good, in their own words: the piece after a
@@ -98,14 +102,31 @@ class Screen:
     def judge(self, text: str) -> Verdict:
         """What `text` is, as a candidate glimmer."""
         if text not in self._judged:
-            if len(self._judged) >= JUDGED_KEPT:
-                self._judged.clear()
-            self._judged[text] = self._judge(text)
+            self._judge_all([text])
         return self._judged[text]
 
-    def _judge(self, text: str) -> Verdict:
-        words = [word for word in plain_words(text) if word not in self.ignore]
-        p = self.likeness.scores(" ".join(words)) if self.likeness and words else {}
+    def judge_all(self, texts: list[str]) -> list[Verdict]:
+        """judge() of many texts (a listing, a read-back), the model run on them in batches:
+        several times faster than one by one."""
+        verdicts = []
+        for first in range(0, len(texts), JUDGED_KEPT // 2):
+            chunk = texts[first:first + JUDGED_KEPT // 2]
+            self._judge_all(chunk)
+            verdicts += [self._judged[text] for text in chunk]
+        return verdicts
+
+    def _judge_all(self, texts: list[str]) -> None:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._judged))
+        if len(self._judged) + len(todo) > JUDGED_KEPT:
+            self._judged.clear()
+        words = [[w for w in plain_words(text) if w not in self.ignore] for text in todo]
+        joined = [" ".join(these) for these in words if these]
+        scored = dict(zip(joined, self.likeness.scores_of(joined), strict=True)) \
+            if self.likeness and joined else {}
+        for text, these in zip(todo, words, strict=True):
+            self._judged[text] = self._judge(text, these, scored.get(" ".join(these), {}))
+
+    def _judge(self, text: str, words: list[str], p: dict[str, float]) -> Verdict:
         if self.signs.is_crisis(text) and p.get("alarming_ordinary", 0.0) < IDIOM_AT:
             return Verdict(Content.DANGER, "list", p)
         if p.get("danger", 0.0) >= DANGER_AT:

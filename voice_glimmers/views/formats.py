@@ -60,13 +60,20 @@ def to_markdown(glimmers: Iterable[Glimmer]) -> str:
     return "\n".join(lines)
 
 
-def to_listing(glimmers: list[Glimmer]) -> str:
-    """For the terminal: grouped by day, each line the id, the time and the words."""
+SET_ASIDE = "(set aside)"
+
+
+def to_listing(glimmers: list[Glimmer], set_aside: frozenset[int] = frozenset()) -> str:
+    """For the terminal: grouped by day, each line the id, the time and the words; the ids
+    in `set_aside` (kept, never read back as glimmers) marked, and the mark explained."""
     width = len(str(max((g.id for g in glimmers), default=0)))
     blocks = []
     for day, group in groupby(_by_day(glimmers), key=lambda g: g.day):
-        rows = [f"  {g.id:>{width}}  {g.created_at:%H:%M}  {_one_line(g.text)}" for g in group]
+        rows = [f"  {g.id:>{width}}  {g.created_at:%H:%M}  {_one_line(g.text)}"
+                + (f"  {SET_ASIDE}" if g.id in set_aside else "") for g in group]
         blocks.append("\n".join([long_date(day), *rows]))
+    if any(g.id in set_aside for g in glimmers):
+        blocks.append(f"{SET_ASIDE}: kept in your file, but not read back as a glimmer.")
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
