@@ -212,8 +212,8 @@ class Dialogue:
         self.expire(now)
         if not text.strip():
             return Reply()
-        if self.language.signs.is_crisis(text) and self.screen.is_danger(text):
-            return self._remember(self._crisis(now))  # (the screen knows idioms the list not)
+        if self.language.signs.is_crisis(text):
+            return self._remember(self._crisis(now))
         match = match if match is not None else self.understand(text, now)
         intent = match.intent if match else None
         if self.paused and intent != "resume_listening":

@@ -131,18 +131,29 @@ def read_trained(path: Path, kinds: int) -> Trained | None:
         with np.load(path, allow_pickle=False) as saved:
             weights, bias = saved["weights"], saved["bias"]
             made_for = str(saved["fingerprint"])
-            scale = float(saved["scale"]) if "scale" in saved.files else 1.0
+            scale = float(saved["scale"]) if "scale" in saved.files else 1.0  # may raise
             adapters = {key[len(ADAPTER):-2]: (saved[key], saved[key[:-2] + ":b"])
                         for key in saved.files if key.startswith(ADAPTER) and key.endswith(":a")}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+    except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        _LOGGER.info("not using %s: %s", path, str(err)[:200])
+        return None
+    try:
+        trained = Trained(made_for, weights.astype(np.float32), bias.astype(np.float32),
+                          {name: (a.astype(np.float32), b.astype(np.float32))
+                           for name, (a, b) in adapters.items()}, scale)
+    except (TypeError, ValueError) as err:
         _LOGGER.info("not using %s: %s", path, err)
         return None
-    if weights.shape != (384, kinds) or bias.shape != (kinds,):
-        _LOGGER.info("%s holds a screen for other kinds; not using it", path)
+    arrays = [trained.weights, trained.bias, *(m for pair in trained.adapters.values()
+                                               for m in pair)]
+    if (trained.weights.shape != (384, kinds) or trained.bias.shape != (kinds,)
+            or any(a.ndim != 2 or b.ndim != 2 for a, b in trained.adapters.values())):
+        _LOGGER.info("%s holds a screen of another shape; not using it", path)
         return None
-    return Trained(made_for, weights.astype(np.float32), bias.astype(np.float32),
-                   {name: (a.astype(np.float32), b.astype(np.float32))
-                    for name, (a, b) in adapters.items()}, scale)
+    if not np.isfinite(scale) or not all(np.isfinite(m).all() for m in arrays):
+        _LOGGER.info("%s holds numbers that are not finite; not using it", path)
+        return None
+    return trained
 
 
 def write_trained(path: Path, trained: Trained) -> None:

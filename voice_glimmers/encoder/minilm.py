@@ -92,9 +92,10 @@ class MiniLM:
         self._tokenizer.no_padding()
         w = _read_safetensors(folder / "model.safetensors")
         adapters = adapters or {}
-        unknown = sorted(set(adapters) - {name.removesuffix(".weight") for name in w})
+        tunable = {f"encoder.layer.{i}.{name}" for i in range(LAYERS) for name in LINEAR}
+        unknown = sorted(set(adapters) - tunable)
         if unknown:
-            raise ValueError(f"adapters for layers the model does not have: {unknown[:3]}")
+            raise ValueError(f"adapters for layers that cannot be tuned: {unknown[:3]}")
         self._w = w
         self._layers = []
         for i in range(LAYERS):

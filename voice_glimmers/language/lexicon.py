@@ -32,6 +32,7 @@ class Lexicon:
     thanks: frozenset[Phrase]
     goodnight: frozenset[Phrase]
     turning_words: frozenset[str]
+    clause_words: frozenset[str]  # where a sentence is cut to look at each clause for danger
     barge_in: frozenset[str]
     barge_in_with: frozenset[str]
     little_words: frozenset[str]

@@ -5,11 +5,10 @@ moment?". Two kinds of evidence meet here:
 
 - the language's phrase lists (safety.yaml), for what is said in so many words;
 - a sentence model tuned on labelled examples (screen/*.yaml), for the many ways of
-  saying the same thing that no list foresees, and for the idioms a list mistakes
-  ("a sugar overdose at the party").
+  saying the same thing that no list foresees.
 
-Danger outranks everything: the lists (unless the model is sure it is an idiom), or a
-sentence at all likely danger, and it is danger. Then refusals and empty answers, then
+Danger outranks everything: the lists, or a sentence, or any one of its clauses, at all
+likely danger, and it is danger. Then refusals and empty answers, then
 hard feelings (with something good after a turn, "but the tea was warm": mixed, which is
 asked about, naming the good part), and only a sentence clearly a good moment is a
 glimmer. Anything in between is unclear, and the dialogue asks.
@@ -26,12 +25,12 @@ from voice_glimmers.language.lexicon import Lexicon
 from voice_glimmers.language.safety import Signs
 
 DANGER_AT = 0.30  # this likely danger, and it is danger: a false alarm costs a kind sentence
+# One clause, heard without the rest of its sentence, is danger from this sure: out of
+# context a clause is easily mistaken ("the fireworks shot up"), danger said plainly is not.
+CLAUSE_DANGER_AT = 0.90
 GLIMMER_AT = 0.50  # a glimmer is at least this likely a good moment...
 JUDGED_KEPT = 4096  # verdicts remembered (a read-back screens the same texts again and again)
 GOOD = ("glimmer", "alarming_ordinary")  # ...of either kind: plain, or with alarming words
-# A phrase of danger in a sentence the model is this sure is an ordinary moment told with
-# alarming words ("a sugar overdose at the party"): the model knows the idiom, the list not.
-IDIOM_AT = 0.90
 MIXED_GOOD_AT = 0.10  # a hard sentence with a turn ("but", "then") and this much good: mixed
 
 
@@ -120,14 +119,29 @@ class Screen:
         if len(self._judged) + len(todo) > JUDGED_KEPT:
             self._judged.clear()
         words = [[w for w in plain_words(text) if w not in self.ignore] for text in todo]
-        joined = [" ".join(these) for these in words if these]
+        clauses = [self._clauses(these) for these in words]
+        joined = list(dict.fromkeys([" ".join(these) for these in words if these]
+                                    + [c for found in clauses for c in found]))
         scored = dict(zip(joined, self.likeness.scores_of(joined), strict=True)) \
             if self.likeness and joined else {}
-        for text, these in zip(todo, words, strict=True):
-            self._judged[text] = self._judge(text, these, scored.get(" ".join(these), {}))
+        for text, these, found in zip(todo, words, clauses, strict=True):
+            verdict = self._judge(text, these, scored.get(" ".join(these), {}))
+            if verdict.content is not Content.DANGER and any(
+                    scored[c].get("danger", 0.0) >= CLAUSE_DANGER_AT for c in found):
+                verdict = Verdict(Content.DANGER, "model, a clause", verdict.scores)
+            self._judged[text] = verdict
+
+    def _clauses(self, words: list[str]) -> list[str]:
+        """The clauses of a sentence that has more than one ("..., and then i cut myself"),
+        for danger told beside something good; none for a sentence of one clause."""
+        cuts = [i for i, word in enumerate(words) if word in self.lexicon.clause_words]
+        pieces = [" ".join(words[first + 1:last])
+                  for first, last in zip([-1, *cuts], [*cuts, len(words)], strict=True)
+                  if last - first > 1]
+        return pieces if len(pieces) > 1 else []
 
     def _judge(self, text: str, words: list[str], p: dict[str, float]) -> Verdict:
-        if self.signs.is_crisis(text) and p.get("alarming_ordinary", 0.0) < IDIOM_AT:
+        if self.signs.is_crisis(text):  # said in so many words: danger, whatever else
             return Verdict(Content.DANGER, "list", p)
         if p.get("danger", 0.0) >= DANGER_AT:
             return Verdict(Content.DANGER, "model", p)
