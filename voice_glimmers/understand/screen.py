@@ -127,7 +127,7 @@ class Screen:
         for text, these, found in zip(todo, words, clauses, strict=True):
             verdict = self._judge(text, these, scored.get(" ".join(these), {}))
             if verdict.content is not Content.DANGER and any(
-                    scored[c].get("danger", 0.0) >= CLAUSE_DANGER_AT for c in found):
+                    scored.get(c, {}).get("danger", 0.0) >= CLAUSE_DANGER_AT for c in found):
                 verdict = Verdict(Content.DANGER, "model, a clause", verdict.scores)
             self._judged[text] = verdict
 
