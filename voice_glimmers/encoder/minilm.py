@@ -105,8 +105,10 @@ class MiniLM:
                 for name in LINEAR) + tuple(
                 w[f"encoder.layer.{i}.{name}"] for name in NORMS))
 
-    def encode(self, texts: list[str], batch: int = 64) -> Any:
-        """Unit vectors for `texts`, in order; sentences of a length are run together."""
+    def encode(self, texts: list[str], batch: int = 16) -> Any:
+        """Unit vectors for `texts`, in order; sentences of a length are run together, 16 at
+        a time (measured on 2 cores: 0.94 s for 128 sentences, against 1.27 s one by one and
+        1.46 s 64 at a time; training at start peaks at half the memory of 64)."""
         import numpy as np
 
         out = np.zeros((len(texts), 384), dtype=np.float32)
