@@ -139,7 +139,7 @@ def cmd_add(ctx: Context) -> int:
     except GlimmersError as err:
         _LOGGER.warning("saving without the screen or tags: %s", err)
     else:
-        refused = _refusal(screen, text, s.crisis_message)
+        refused = _refusal(screen.judge(text).content, s.crisis_message)
         if refused:
             print(f"voice-glimmers: {refused}", file=sys.stderr)
             return 1
@@ -152,17 +152,26 @@ def cmd_add(ctx: Context) -> int:
     return 0
 
 
-def _refusal(screen, text: str, crisis_message: str) -> str | None:
-    """Why these words are not kept as a glimmer (one line), or None to keep them."""
+def _refusal(content, crisis_message: str) -> str | None:
+    """Why words the screen found `content` are not kept as a glimmer (one line), or None
+    to keep them."""
     from voice_glimmers.understand.screen import Content
 
-    content = screen.judge(text).content
     if content is Content.DANGER:
         return f"{crisis_message} (Not saved as a glimmer.)"
     if content is Content.HARD:
         return ("That sounds hard. I haven't saved it as a glimmer; this will be here "
                 "whenever you want it.")
     return None
+
+
+def _set_aside(settings, glimmers: list) -> frozenset[int]:
+    """The ids of the glimmers today's screen sets aside: kept, never read back."""
+    from voice_glimmers.app.context import load_screen
+
+    _, screen = load_screen(settings)
+    readable = screen.readable_of([g.text for g in glimmers])
+    return frozenset(g.id for g, ok in zip(glimmers, readable, strict=True) if not ok)
 
 
 def cmd_list(ctx: Context) -> int:
@@ -180,12 +189,7 @@ def cmd_list(ctx: Context) -> int:
     if ctx.args.json:
         sys.stdout.write(to_json(glimmers))
     elif glimmers:
-        from voice_glimmers.app.context import load_screen
-
-        _, screen = load_screen(s)
-        readable = screen.readable_of([g.text for g in glimmers])
-        aside = frozenset(g.id for g, ok in zip(glimmers, readable, strict=True) if not ok)
-        sys.stdout.write(to_listing(glimmers, aside))
+        sys.stdout.write(to_listing(glimmers, _set_aside(s, glimmers)))
     elif span.is_everything:
         print("No glimmers saved yet. Whenever one comes along, it will be kept here.")
     elif span.start == span.end == today:
@@ -267,7 +271,9 @@ def cmd_import(ctx: Context) -> int:
     _, screen = load_screen(s)
     # Words of danger or a hard feeling are not brought in; the file is left as it is, and
     # nothing of theirs is echoed here.
-    kept = [g for g in glimmers if _refusal(screen, g.text, s.crisis_message) is None]
+    verdicts = screen.judge_all([g.text for g in glimmers])
+    kept = [g for g, v in zip(glimmers, verdicts, strict=True)
+            if _refusal(v.content, s.crisis_message) is None]
     aside = len(glimmers) - len(kept)
     with open_store(s, ctx.clock) as store:
         added = store.import_glimmers(kept)
@@ -300,11 +306,8 @@ def _look_back(ctx: Context):  # -> (glimmers, start, end, today)
         glimmers = store.between(*span)
     start, end = narrow_range(glimmers, *span)
     # Only what reads as a glimmer is looked back on; the rest stays in the file, set aside.
-    from voice_glimmers.app.context import load_screen
-
-    _, screen = load_screen(ctx.settings)
-    readable = screen.readable_of([g.text for g in glimmers])
-    return [g for g, ok in zip(glimmers, readable, strict=True) if ok], start, end, today
+    aside = _set_aside(ctx.settings, glimmers)
+    return [g for g in glimmers if g.id not in aside], start, end, today
 
 
 def _export_therapy(ctx: Context) -> int:

@@ -88,12 +88,8 @@ class Screen:
     def _pieces(self, text: str) -> list[str]:
         """The text cut at its turning words ('awful day', 'the tea was warm')."""
         found = tokens(text)
-        cuts = [i for i, t in enumerate(found) if t.word in self.lexicon.turning_words]
-        pieces = []
-        for first, last in zip([-1, *cuts], [*cuts, len(found)], strict=True):
-            if last - first > 1:
-                pieces.append(text[found[first + 1].start:found[last - 1].end])
-        return pieces
+        return [text[found[first].start:found[last - 1].end]
+                for first, last in _between([t.word for t in found], self.lexicon.turning_words)]
 
     def is_danger(self, text: str) -> bool:
         return self.judge(text).content is Content.DANGER
@@ -134,10 +130,8 @@ class Screen:
     def _clauses(self, words: list[str]) -> list[str]:
         """The clauses of a sentence that has more than one ("..., and then i cut myself"),
         for danger told beside something good; none for a sentence of one clause."""
-        cuts = [i for i, word in enumerate(words) if word in self.lexicon.clause_words]
-        pieces = [" ".join(words[first + 1:last])
-                  for first, last in zip([-1, *cuts], [*cuts, len(words)], strict=True)
-                  if last - first > 1]
+        pieces = [" ".join(words[first:last])
+                  for first, last in _between(words, self.lexicon.clause_words)]
         return pieces if len(pieces) > 1 else []
 
     def _judge(self, text: str, words: list[str], p: dict[str, float]) -> Verdict:
@@ -167,3 +161,10 @@ class Screen:
         if good >= GLIMMER_AT:
             return Verdict(Content.GLIMMER, "model", p)
         return Verdict(Content.UNCLEAR, "model", p)
+
+
+def _between(words: list[str], cuts: frozenset[str]) -> list[tuple[int, int]]:
+    """The (first, last) index ranges of the runs of words between words in `cuts`."""
+    at = [i for i, word in enumerate(words) if word in cuts]
+    return [(first + 1, last) for first, last in zip([-1, *at], [*at, len(words)], strict=True)
+            if last - first > 1]
