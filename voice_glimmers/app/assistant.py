@@ -240,3 +240,121 @@ def cmd_listen(ctx: Context) -> int:
         if events_stream not in (None, sys.stdout):
             events_stream.close()
     return 0
+
+
+DEFAULT_URI = "tcp://127.0.0.1:10700"
+
+
+def _serve_address(uri: str) -> tuple[str, int]:
+    from urllib.parse import urlparse
+
+    try:
+        parsed = urlparse(uri)
+        scheme, host, port = parsed.scheme, parsed.hostname, parsed.port
+    except ValueError:  # a port that is not a number, or out of range
+        scheme, host, port = "", None, None
+    if scheme != "tcp" or not host or port is None:
+        raise GlimmersError(f"--uri {uri!r} should look like tcp://127.0.0.1:10700")
+    return host, port
+
+
+def _is_local(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_serve(ctx: Context) -> int:
+    """The Wyoming handle service: Home Assistant's satellites, one conversation per room."""
+    import asyncio
+    import logging
+    import signal
+    from dataclasses import replace
+
+    from voice_glimmers import __version__
+    from voice_glimmers.app.context import load_likeness
+    from voice_glimmers.app.settings import intents_dir
+    from voice_glimmers.dialogue.conversation import Dialogue
+    from voice_glimmers.language.bundle import Language
+    from voice_glimmers.serve.rooms import Rooms
+    from voice_glimmers.serve.service import Service, advertise, info, parse_allow, serve
+    from voice_glimmers.understand.screen import Screen
+    from voice_glimmers.understand.wake import WakeWord
+
+    args = ctx.args
+    uri = args.uri or DEFAULT_URI
+    host, port = _serve_address(uri)
+    try:
+        allow = parse_allow(args.allow or [])
+    except ValueError as err:
+        raise GlimmersError(str(err)) from None
+    if args.zeroconf and _is_local(host):
+        raise GlimmersError("--zeroconf tells the network about the service, but it listens "
+                            f"only on {host}; give --uri tcp://0.0.0.0:{port} as well")
+    log = logging.getLogger("voice_glimmers.serve")
+    out = logging.StreamHandler(sys.stderr)
+    out.setFormatter(logging.Formatter("voice-glimmers serve: %(message)s"))
+    log.addHandler(out)
+    log.propagate = False
+    log.setLevel(logging.INFO if args.verbose else logging.WARNING)
+
+    # The satellite heard its own wake word: every sentence is meant for voice-glimmers.
+    settings = replace(ctx.settings, wake_word=None)
+    language = Language.from_dir(intents_dir() / settings.language)
+    likeness = load_likeness(language)
+    screen = Screen(language.signs, language.lexicon, likeness,
+                    WakeWord.of(None, language).words)
+    screen.judge("the smell of rain")  # the sentence model's first run is slow: not on a guest
+    store = ctx.open_store()
+
+    def make(room: str) -> Dialogue:
+        return Dialogue(store, language, settings, likeness=likeness, screen=screen, room=room,
+                        question_timeout=settings.question_timeout_seconds,
+                        read_backs=settings.satellite_read_backs)
+
+    service = Service(Rooms(make, reflection_time=settings.reflection_time), ctx.clock,
+                      info(__version__, [settings.language]), [settings.language], allow=allow)
+
+    def ready() -> None:
+        print(f"voice-glimmers: serving glimmers at {uri} for Home Assistant "
+              "(Wyoming Protocol integration, this host and port)", file=sys.stderr, flush=True)
+        if not _is_local(host):
+            who = "the addresses given with --allow" if allow else "anyone who can reach it"
+            print(f"voice-glimmers: port {port} is open to the network: {who} can add glimmers "
+                  "and hear them read back", file=sys.stderr, flush=True)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def stopping() -> None:
+            if not stop.is_set():
+                print("voice-glimmers: stopping (finishing the sentence in hand)",
+                      file=sys.stderr, flush=True)
+            stop.set()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping)
+        advert = None
+        try:
+            if args.zeroconf:
+                advert = await advertise(port, host)
+            await serve(service, host, port, ready=ready, stop=stop)
+        finally:
+            if advert is not None:
+                await advert.async_close()
+
+    try:
+        asyncio.run(main())
+    except OSError as err:
+        raise GlimmersError(f"Cannot listen on {host}:{port}: {err.strerror or err}"
+                            " (is another 'serve' running? choose another port with --uri)"
+                            ) from None
+    finally:
+        store.close()
+    return 0

@@ -130,6 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="*", help="a sentence (default: one per line from standard input)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    p = command("serve", assistant.cmd_serve,
+                "answer Home Assistant's voice satellites (a Wyoming service)")
+    p.add_argument("--uri", metavar="tcp://HOST:PORT",
+                   help="where to listen (default: tcp://127.0.0.1:10700, this computer only)")
+    p.add_argument("--allow", action="append", metavar="ADDR",
+                   help="only this address or network may connect (repeat for more)")
+    p.add_argument("--zeroconf", action="store_true",
+                   help="advertise the service on the local network (needs the zeroconf extra)")
+
     p = command("chat", assistant.cmd_chat, "talk to the assistant by typing")
     p.add_argument("--speak", action="store_true", help="also speak the replies")
 

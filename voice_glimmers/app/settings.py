@@ -68,6 +68,7 @@ class Settings:
     speech_volume: float | None = None
     model_path: Path | None = None
     crisis_message: str = DEFAULT_CRISIS_MESSAGE
+    satellite_read_backs: bool = True  # serve: may satellites read glimmers aloud?
 
     def __post_init__(self) -> None:
         """A value out of range is one plain line naming the setting."""
@@ -121,6 +122,13 @@ def _coerce(name: str, value: Any) -> Any:
     if name == "wake_word":
         text = str(value).strip().lower()
         return None if text in ("", "none", "off") else text
+    if name == "satellite_read_backs":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+            raise ValueError(value)
+        return text in ("true", "yes", "on", "1")
     if name in ("day_start_hour", "week_start", "speech_rate"):
         return int(value)
     if name in ("follow_up_seconds", "question_timeout_seconds", "speech_volume"):

@@ -1,8 +1,9 @@
 """The conversation: what a person said (and when) in, what to say back out.
 
-One Dialogue serves typed chat and the voice loop alike. It keeps only the small
-state a conversation needs: the question it is waiting on, the last reply, the
-last delete (for undo) and whether listening is paused. It never opens a device.
+One Dialogue serves typed chat and the voice loop alike, and each room of the Wyoming
+service has one of its own. It keeps only the small state a conversation needs: the
+question it is waiting on, the last reply, the last save and delete (for "delete that"
+and undo) and whether listening is paused. It never opens a device.
 """
 
 from __future__ import annotations
@@ -127,17 +128,28 @@ class Dialogue:
         question_timeout: float | None = None,
         rng: random.Random | None = None,
         likeness: Likeness | None = None,
+        screen: Screen | None = None,
+        room: str | None = None,
+        read_backs: bool = True,
     ) -> None:
+        """`room` names one of several conversations sharing the store (a satellite): then
+        "delete that" and undo reach only what this conversation saved and deleted.
+        `read_backs=False` (a shared room) keeps glimmers from being read aloud; saving
+        still works. `screen` may be shared between conversations (its verdicts are pure)."""
         self.store = store
         self.wake = WakeWord.of(settings.wake_word, language)
-        self.screen = Screen(language.signs, language.lexicon, likeness, self.wake.words)
+        self.screen = screen or Screen(language.signs, language.lexicon, likeness,
+                                       self.wake.words)
         self.language = replace(language, phrases=language.phrases.with_wake_word(self.wake.word))
         self.settings = settings
         self.question_timeout = question_timeout
         self.rng = rng or random.Random()
+        self.room = room
+        self.read_backs = read_backs
         self.paused = False
         self._pending: _Pending | None = None
         self._last_reply: Reply | None = None
+        self._last_saved: Glimmer | None = None
         self._last_deleted: Glimmer | None = None
         self._crisis_at: datetime | None = None
         self._hard_said = 0
@@ -273,6 +285,8 @@ class Dialogue:
     def reflect(self, now: datetime, *, offer: bool = True) -> Reply:
         """The evening reflection on today. It ends by offering to save one more glimmer,
         or, with offer=False (nobody there to answer), by saying how to later."""
+        if not self.read_backs:
+            return self._remember(Reply((self._say("read_backs_off"),), "reflect"))
         today = self.store.day_of(now)
         parts = compose_reflection(
             self._readable(self.store.between(today, today)),
@@ -328,7 +342,7 @@ class Dialogue:
                 return Reply((self._say("let_go"),), "no")
             if not (is_request and match is not None and match.score >= 100):
                 return self._capture(strip_answer(text, lexicon), now, confidence, source)
-        if is_thinking(text, lexicon):
+        if intent not in ("yes", "no") and is_thinking(text, lexicon):  # "okay" is a yes
             self._pending = replace(pending, asked_at=now)  # the question stays open
             return Reply((self._say("take_your_time"),), None, expects_answer=True)
         if pending.kind is Question.OFFER_SAVE and intent not in ("yes", "no") and (
@@ -384,6 +398,9 @@ class Dialogue:
             said = self._unmatched(text, now)
             asked = self._pending is not None and self._pending.kind is Question.HEART
             return Reply((said,), expects_answer=asked)
+        role = self.language.registry.roles.get(match.intent)
+        if role is not None and role.reads_back and not self.read_backs:
+            return Reply((self._say("read_backs_off"),), match.intent)
         handler = self._handlers.get(match.intent, self._on_nothing_asked)
         return handler(match, text, now, confidence, source)
 
@@ -446,7 +463,7 @@ class Dialogue:
     def _on_privacy(self, match: Match, text: str, now: datetime, confidence: float | None,
                     source: str) -> Reply:
         wake = self.wake.chosen
-        key = "privacy" if wake else "privacy_no_wake"
+        key = "privacy_room" if self.room is not None else "privacy" if wake else "privacy_no_wake"
         return Reply((self._say(key, file=self.settings.db_path.name, wake=wake),), match.intent)
 
     def _on_pause(self, match: Match, text: str, now: datetime, confidence: float | None,
@@ -503,6 +520,7 @@ class Dialogue:
     def _save(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
         tags = tag_text(said, self.language.tags)
         glimmer = self.store.add(said, at=now, source=source, confidence=confidence, tags=tags)
+        self._last_saved = glimmer
         # Only now, with the glimmer durable on disk, may we say "saved".
         return Reply((self._say("saved", text=as_said(said)),),
                      "capture_glimmer", saved=glimmer)
@@ -517,12 +535,14 @@ class Dialogue:
     def _delete_last(self, text: str, now: datetime) -> Reply:
         undo = says_undo(text, self.language.lexicon)
         if undo and self._last_deleted is not None:
-            restored = self.store.undo()
+            # In a room, only what this room deleted comes back.
+            mine = self._last_deleted.id if self.room is not None else None
+            restored = self.store.undo(mine)
             self._last_deleted = None
             if restored is not None:
                 return Reply((self._say("undo_done", text=as_said(restored.text)),),
                              "delete_last", restored=restored)
-        last = self.store.last()
+        last = self._that()
         just_saved = self._last_reply is not None and self._last_reply.saved is not None
         if last is None or (undo and not just_saved):
             # "undo" takes back what was just done: a save (asked first) or a delete.
@@ -530,6 +550,15 @@ class Dialogue:
                          "delete_last")
         return self._ask(Question.CONFIRM_DELETE, now, self._say("delete_confirm", text=last.text),
                          "delete_last", glimmer=last)
+
+    def _that(self) -> Glimmer | None:
+        """The glimmer "delete that" means: the one saved last; in a room, the one this
+        room saved last (what the kitchen said is never deleted from the bedroom)."""
+        if self.room is None:
+            return self.store.last()
+        if self._last_saved is None:
+            return None
+        return self.store.get(self._last_saved.id)
 
     def _hard_feeling(self, text: str, match: Match | None, now: datetime,
                       confidence: float | None, verdict: Verdict | None = None,
@@ -556,7 +585,7 @@ class Dialogue:
         heard = "" if offered or answering else "_heard"
         turn, self._hard_said = self._hard_said, self._hard_said + 1  # the same words four
         # times running feel like being turned away: each time, the next variant
-        if self.store.last() is None:
+        if self.store.last() is None or not self.read_backs:  # nothing from before to offer
             return Reply((self._say("hard_feeling_first" + heard, turn),), "capture_glimmer")
         return self._ask(Question.OFFER_GLIMMER, now,
                          self._say("hard_feeling" + heard, turn), "random_glimmer")

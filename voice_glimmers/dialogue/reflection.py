@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.glimmer import Glimmer
@@ -12,11 +12,25 @@ from voice_glimmers.core.protocols import Store
 from voice_glimmers.language.replies import Phrases
 
 READ_AT_ONCE = 5
+EVENING_OFFER_HOURS = 2.0
+"""The evening offer is made only within this many hours after the configured time."""
 _NUMBER_WORDS = (
     "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
     "eighteen", "nineteen", "twenty",
 )
+
+
+def is_evening(now: datetime, reflection_time: time | None) -> bool:
+    """Is it time for the evening offer (from the configured time, for a couple of hours;
+    23:30 may pass midnight)?"""
+    if reflection_time is None:
+        return False
+    for day in (now.date(), now.date() - timedelta(days=1)):
+        at = datetime.combine(day, reflection_time, tzinfo=now.tzinfo)
+        if at <= now < at + timedelta(hours=EVENING_OFFER_HOURS):
+            return True
+    return False
 
 
 def number_word(n: int) -> str:

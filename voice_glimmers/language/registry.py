@@ -17,7 +17,8 @@ from voice_glimmers.core.errors import IntentFileError
 from voice_glimmers.language.datafile import packaged_intents, read_data_file, read_yaml
 
 REGISTRY_FILE = "intents.yaml"
-_FIELDS = {"description", "kind", "slots", "when", "care_first", "help_example", "replies"}
+_FIELDS = {"description", "kind", "slots", "when", "care_first", "help_example", "reads_back",
+           "replies"}
 
 
 class Kind(Enum):
@@ -39,6 +40,7 @@ class Role:
     when: bool = False
     care_first: bool = False
     help_example: bool = False
+    reads_back: bool = False
     replies: tuple[str, ...] = ()
 
 
@@ -110,11 +112,11 @@ def _role(key: str, body: Any, name: str) -> Role:
             raise IntentFileError(f"{where}: {field} should be a list of names")
         lists[field] = tuple(value)
     flags: dict[str, bool] = {}
-    for field in ("when", "care_first", "help_example"):
+    for field in ("when", "care_first", "help_example", "reads_back"):
         value = body.get(field, False)
         if not isinstance(value, bool):
             raise IntentFileError(f"{where}: {field} should be true or false")
         flags[field] = value
     return Role(key, kind, str(body.get("description") or ""), slots=lists["slots"],
                 replies=lists["replies"], when=flags["when"], care_first=flags["care_first"],
-                help_example=flags["help_example"])
+                help_example=flags["help_example"], reads_back=flags["reads_back"])

@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from datetime import time as clock_time
 from typing import Any
 
@@ -38,14 +38,13 @@ from voice_glimmers.core.heard import Utterance
 from voice_glimmers.core.protocols import AudioSource, Speaker, Transcriber
 from voice_glimmers.core.words import plain_words
 from voice_glimmers.dialogue.conversation import Dialogue, Reply
+from voice_glimmers.dialogue.reflection import is_evening
 from voice_glimmers.listen.events import Display, EventLog
 from voice_glimmers.listen.gate import Gate, is_barge_in
 
 _END = object()
 ECHO_SECONDS = 0.3
 """Sound heard this long after the assistant stopped speaking may still be its own echo."""
-EVENING_OFFER_HOURS = 2.0
-"""The evening offer is made only within this many hours after the configured time."""
 
 
 @dataclass
@@ -255,13 +254,10 @@ class Loop:
         day = self.dialogue.store.day_of(now)
         if self._offered_on == day:
             return
-        for date_ in (now.date(), now.date() - timedelta(days=1)):  # 23:30 may pass midnight
-            at = datetime.combine(date_, self.reflection_time, tzinfo=now.tzinfo)
-            if at <= now < at + timedelta(hours=EVENING_OFFER_HOURS):
-                self._offered_on = day
-                self._last_final = None  # not an answer to anything heard
-                self._say(self.dialogue.offer_reflection(now), now)
-                return
+        if is_evening(now, self.reflection_time):
+            self._offered_on = day
+            self._last_final = None  # not an answer to anything heard
+            self._say(self.dialogue.offer_reflection(now), now)
 
     def speech_event(self, event: Event) -> None:
         """Speaker callback (speech thread): speaking/spoken times into the event log."""

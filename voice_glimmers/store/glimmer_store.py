@@ -204,13 +204,14 @@ class GlimmerStore:
             self._table.update({"deleted_at": stamp.isoformat()}, doc_ids=[found.id])
         return replace(found, deleted_at=stamp)
 
-    def undo(self) -> Glimmer | None:
-        """Bring back the glimmer deleted most recently; None if nothing is deleted."""
+    def undo(self, glimmer_id: int | None = None) -> Glimmer | None:
+        """Bring back the glimmer deleted most recently (or the one with this id, if it is
+        deleted); None if there is nothing to bring back."""
         with self._changing():
             deleted = [
                 self._glimmer(key, doc)
                 for key, doc in self._records().items()
-                if doc.get("deleted_at")
+                if doc.get("deleted_at") and (glimmer_id is None or key == str(glimmer_id))
             ]
             if not deleted:
                 return None
