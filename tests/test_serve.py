@@ -392,3 +392,77 @@ def test_a_bad_allow_address_is_one_line(tmp_path):
     done = subprocess.run([*CLI, "--db", str(tmp_path / "g.json"), "serve", "--allow", "kitchen"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "is not an address or a network" in done.stderr
+
+
+def _doctor_serve_line(uri: str, tmp_path: Path) -> str:
+    done = subprocess.run([*CLI, "--db", str(tmp_path / "d.json"), "doctor", "--uri", uri],
+                          capture_output=True, text=True, timeout=120)
+    (line,) = [line for line in done.stdout.splitlines() if line.strip().startswith("serve:")]
+    return line
+
+
+def test_doctor_checks_the_port(served, tmp_path):
+    port = _free_port()
+    assert "nothing listens on 127.0.0.1:" in _doctor_serve_line(f"tcp://127.0.0.1:{port}",
+                                                                  tmp_path)
+    server = served()
+    line = _doctor_serve_line(f"tcp://127.0.0.1:{server.port}", tmp_path)
+    assert "ok" in line and f"voice-glimmers {__version__} answers" in line
+    other = socket.socket()
+    other.bind(("127.0.0.1", 0))
+    other.listen()
+    threading.Thread(target=lambda: other.accept()[0].sendall(b"HTTP/1.0 400 Bad\r\n\r\n"),
+                     daemon=True).start()
+    line = _doctor_serve_line(f"tcp://127.0.0.1:{other.getsockname()[1]}", tmp_path)
+    other.close()
+    assert "needs care" in line and "another program listens" in line
+
+
+def test_zeroconf_advertises_the_service_on_the_local_network(served):
+    """As far as this machine's network allows: a real mDNS browser on the same host finds
+    the advertisement, and the address it gives answers Describe."""
+    from zeroconf import ServiceBrowser, ServiceListener, Zeroconf
+
+    server = served("--zeroconf", host="0.0.0.0")
+    found: dict[str, tuple[list[str], int | None]] = {}
+
+    class Listener(ServiceListener):
+        def add_service(self, zc, type_, name):
+            info = zc.get_service_info(type_, name, timeout=3000)
+            if info is not None:
+                found[name] = (info.parsed_addresses(), info.port)
+
+        def update_service(self, zc, type_, name):
+            pass
+
+        def remove_service(self, zc, type_, name):
+            pass
+
+    zc = Zeroconf()
+    try:
+        ServiceBrowser(zc, "_wyoming._tcp.local.", Listener())
+        deadline = time.monotonic() + 10
+        while not any(port == server.port for _, port in found.values()):
+            if time.monotonic() > deadline:
+                pytest.skip(f"no mDNS on this machine's network (found {found})")
+            time.sleep(0.1)
+    finally:
+        zc.close()
+    name, (addresses, port) = next((n, v) for n, v in found.items() if v[1] == server.port)
+    assert name.startswith("voice-glimmers-") and name.endswith("._wyoming._tcp.local.")
+
+    async def describe(address: str) -> Info:
+        async with AsyncTcpClient(address, server.port, read_timeout=10) as client:
+            await client.write_event(Describe().event())
+            event = await client.read_event()
+        assert event is not None
+        return Info.from_event(event)
+
+    assert asyncio.run(describe(addresses[0])).handle[0].name == "voice-glimmers"
+    assert server.stop() == 0
+
+
+def test_zeroconf_on_a_private_address_is_refused_in_one_line(tmp_path):
+    done = subprocess.run([*CLI, "--db", str(tmp_path / "g.json"), "serve", "--zeroconf"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "listens only on 127.0.0.1" in done.stderr

@@ -245,7 +245,7 @@ def cmd_listen(ctx: Context) -> int:
 DEFAULT_URI = "tcp://127.0.0.1:10700"
 
 
-def _serve_address(uri: str) -> tuple[str, int]:
+def serve_address(uri: str) -> tuple[str, int]:
     from urllib.parse import urlparse
 
     try:
@@ -288,7 +288,7 @@ def cmd_serve(ctx: Context) -> int:
 
     args = ctx.args
     uri = args.uri or DEFAULT_URI
-    host, port = _serve_address(uri)
+    host, port = serve_address(uri)
     try:
         allow = parse_allow(args.allow or [])
     except ValueError as err:

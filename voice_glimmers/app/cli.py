@@ -161,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model", type=Path, metavar="DIR", help="the Vosk model folder to check")
     p.add_argument("--device", help="the microphone to check")
+    p.add_argument("--uri", metavar="tcp://HOST:PORT",
+                   help="the port 'serve' uses, to check (default: tcp://127.0.0.1:10700)")
 
     p = command(
         "garden",

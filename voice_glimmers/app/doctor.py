@@ -143,8 +143,16 @@ def check_crisis_message(settings: Settings) -> str:
     return "your own message is used"
 
 
+def check_serve(uri: str) -> str:
+    """The Wyoming service's port: free for `serve`, or answered by it."""
+    from voice_glimmers.app.assistant import serve_address
+    from voice_glimmers.serve.service import probe
+
+    return probe(*serve_address(uri))
+
+
 def examine(settings: Settings, clock: Clock, *, model: Path | None = None,
-            device: str | None = None) -> Iterator[Finding]:
+            device: str | None = None, uri: str | None = None) -> Iterator[Finding]:
     yield _check("database", lambda: check_database(settings, clock))
     yield _check("language", lambda: check_language(settings))
     yield _check("speech model", lambda: check_model(settings, model))
@@ -152,3 +160,5 @@ def examine(settings: Settings, clock: Clock, *, model: Path | None = None,
     yield _check("speech out", check_speech)
     yield _check("screen", lambda: check_screen(settings))
     yield _check("crisis line", lambda: check_crisis_message(settings))
+    if uri is not None:
+        yield _check("serve", lambda: check_serve(uri))

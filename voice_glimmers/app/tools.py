@@ -109,7 +109,11 @@ def cmd_doctor(ctx: Context) -> int:
     from voice_glimmers.app.doctor import examine
 
     problems = 0
-    for finding in examine(ctx.settings, ctx.clock, model=ctx.args.model, device=ctx.args.device):
+    from voice_glimmers.app.assistant import DEFAULT_URI
+
+    uri = ctx.args.uri or DEFAULT_URI
+    for finding in examine(ctx.settings, ctx.clock, model=ctx.args.model, device=ctx.args.device,
+                           uri=uri):
         mark = "ok" if finding.ok else "needs care"
         print(f"{finding.part:>13}: {mark:<10}  {finding.message}", flush=True)
         problems += not finding.ok

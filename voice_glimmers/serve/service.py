@@ -317,3 +317,31 @@ async def advertise(port: int, host: str) -> Any:
         await zc.async_close()
         raise GlimmersError(f"--zeroconf could not advertise the service: {err}") from None
     return zc
+
+
+def probe(host: str, port: int, timeout: float = 2.0) -> str:
+    """What answers at host:port (for `doctor`): a running serve, nothing, or another
+    program (a GlimmersError)."""
+    from wyoming.client import AsyncTcpClient
+
+    async def ask() -> Event | None:
+        async with AsyncTcpClient(host, port, connect_timeout=timeout,
+                                  read_timeout=timeout) as client:
+            await client.write_event(Describe().event())
+            return await client.read_event()
+
+    where = f"{host}:{port}"
+    try:
+        event = asyncio.run(ask())
+    except ConnectionRefusedError:
+        return f"nothing listens on {where} yet: 'voice-glimmers serve' can start there"
+    except (OSError, asyncio.TimeoutError) as err:
+        raise GlimmersError(f"{where} cannot be reached ({type(err).__name__})") from None
+    if event is not None and Info.is_type(event.type):
+        for program in Info.from_event(event).handle:
+            if program.name == "voice-glimmers":
+                return f"voice-glimmers {program.version or ''} answers at {where}".replace(
+                    "  ", " ")
+    raise GlimmersError(f"another program listens on {where}; "
+                        "give serve another port with --uri")
+
