@@ -466,3 +466,19 @@ def test_zeroconf_on_a_private_address_is_refused_in_one_line(tmp_path):
     done = subprocess.run([*CLI, "--db", str(tmp_path / "g.json"), "serve", "--zeroconf"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "listens only on 127.0.0.1" in done.stderr
+
+
+def test_the_systemd_unit_runs_serve_with_options_it_accepts():
+    import shlex
+
+    from voice_glimmers.app.cli import build_parser
+
+    unit = (Path(__file__).resolve().parent.parent / "contrib" / "voice-glimmers-serve.service")
+    commands = [line.split("=", 1)[1] for line in unit.read_text().splitlines()
+                if line.lstrip("# ").startswith("ExecStart=")]
+    assert len(commands) == 2  # the one used, and the example for another computer
+    for command in commands:
+        program, *args = shlex.split(command)
+        assert program.endswith("/.venv/bin/voice-glimmers")
+        parsed = build_parser().parse_args(args)
+        assert parsed.func.__name__ == "cmd_serve"
