@@ -120,3 +120,41 @@ def test_doctor_finds_the_language_files_outside_the_checkout(installed):
     checks = [line.split(":", 1) for line in done.stdout.splitlines() if ":" in line]
     marks = {part.strip(): rest.split()[0] for part, rest in checks}
     assert marks["language"] == marks["database"] == marks["screen"] == "ok", done.stdout
+
+
+def test_serve_answers_home_assistant_outside_the_checkout(installed):
+    """The installed wheel's serve, reached by the wyoming library's client."""
+    import asyncio
+    import socket
+
+    from wyoming.asr import Transcript
+    from wyoming.client import AsyncTcpClient
+
+    command, env, base = installed
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([str(command), "serve", "--uri", f"tcp://127.0.0.1:{port}"],
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=base)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "serving glimmers at" in line:
+                break
+        else:
+            raise AssertionError(f"serve stopped: {proc.wait()}")
+
+        async def say() -> str:
+            async with AsyncTcpClient("127.0.0.1", port, read_timeout=60) as client:
+                await client.write_event(Transcript("Glimmer: the moon over the roofs.",
+                                                    context={"satellite_id": "s"}).event())
+                event = await client.read_event()
+            assert event is not None
+            return str(event.data.get("text"))
+
+        assert asyncio.run(say()) == "Saved: the moon over the roofs."
+    finally:
+        proc.terminate()
+        assert proc.wait(30) == 0
+    listed = _run(installed, "list", "--json")
+    assert "the moon over the roofs" in [g["text"] for g in json.loads(listed.stdout)]
