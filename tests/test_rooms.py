@@ -107,3 +107,9 @@ def test_the_evening_offer_is_taken_as_made_once_a_night_per_room(language):
     assert rooms.respond("hall", "yes", evening + timedelta(minutes=5)).text == "Okay."
     # Before the reflection time, "yes" answers nothing.
     assert rooms.respond("study", "yes", NOON).text == "Okay."
+
+
+def test_stop_listening_in_a_room_points_to_the_satellite_and_pauses_nothing(language):
+    rooms, _ = _rooms(language, GlimmerStore.in_memory())
+    assert "mute it" in rooms.respond("kitchen", "stop listening", NOON).text
+    assert rooms.respond("kitchen", "glimmer a warm bath", NOON).text == "Saved: a warm bath."

@@ -468,6 +468,8 @@ class Dialogue:
 
     def _on_pause(self, match: Match, text: str, now: datetime, confidence: float | None,
                   source: str) -> Reply:
+        if self.room is not None:  # a satellite is muted on the satellite
+            return Reply((self._say("pause_room"),), match.intent)
         self.paused = True
         return Reply((self._say("pause"),), match.intent)
 
