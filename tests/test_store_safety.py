@@ -611,3 +611,15 @@ def test_a_new_data_folder_is_made_durable_in_its_parent(tmp_path, monkeypatch):
     assert mode(db.parent) == mode(db.parent.parent) == 0o700
     assert str(tmp_path) in synced and str(tmp_path / "new") in synced
     assert synced.index(str(tmp_path)) < synced.index(str(db.parent))
+
+
+def test_a_file_laid_out_again_in_an_editor_still_matches_its_checksum(tmp_path):
+    db = tmp_path / "glimmers.json"
+    with GlimmerStore.open(db) as store:
+        store.add("the smell of rain", at=EVENING)
+        store.add("warm socks", at=EVENING, source="voice", confidence=0.75)
+    data = json.loads(db.read_text())
+    db.write_text(json.dumps({"glimmers": data["glimmers"], "_meta": data["_meta"]}, indent=4))
+    with GlimmerStore.open(db) as store:
+        assert store.notices == [] and [g.text for g in store.all()] == [
+            "the smell of rain", "warm socks"]

@@ -102,8 +102,9 @@ def write_output(text: str, path: Path | None) -> None:
     write_file(path, text)
 
 
-# An export of 100,000 glimmers is about 25 MB; a file larger than this is no export.
-MAX_IMPORT_BYTES = 64 * 2**20
+# A JSON export of 100,000 glimmers of a line each is about 27 MB (CSV 13 MB); a file
+# larger than this is no export, and is refused before it is read.
+MAX_IMPORT_BYTES = 32 * 2**20
 
 
 def read_input(path: Path) -> str:

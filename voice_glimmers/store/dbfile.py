@@ -136,9 +136,24 @@ def parse_database(raw: bytes, path: Path) -> dict[str, Any] | None:
             "please update voice-glimmers"
         )
     kept = data.get(META_TABLE, {}).get("1", {}).get("checksum")
-    if kept is not None and kept != checksum_of(_dumps(data.get(TABLE, {}))):
+    if kept is not None and not _matches(kept, raw, data):
         raise ChecksumMismatch(f"{path} does not match its checksum")
     return data
+
+
+def _matches(kept: Any, raw: bytes, data: dict[str, Any]) -> bool:
+    """Whether the records are the ones the checksum was made of.
+
+    First on the bytes as written (the records are the file's last table, so they end
+    where the file does); then, for a file laid out some other way (re-indented in an
+    editor, say), on the records encoded again, which costs as much as writing them.
+    """
+    marker = raw.find(b'"' + TABLE.encode() + b'":')
+    if marker >= 0:
+        written = raw[marker + len(TABLE) + 3:].rstrip()[:-1]
+        if kept == checksum_of(written):
+            return True
+    return bool(kept == checksum_of(_dumps(data.get(TABLE, {}))))
 
 
 def _dumps(value: Any) -> bytes:
@@ -166,9 +181,11 @@ def encode_database(data: dict[str, Any]) -> bytes:
     records = _dumps(data.get(TABLE, {}))
     meta = data.setdefault(META_TABLE, {}).setdefault("1", {"schema": SCHEMA_VERSION})
     meta["checksum"] = checksum_of(records)
-    parts = [_dumps(name) + b":" + (records if name == TABLE else _dumps(table))
-             for name, table in data.items()]
-    return b"{" + b",".join(parts) + b"}"
+    pieces = []
+    for name, table in data.items():
+        pieces += [b"," if pieces else b"{", _dumps(name), b":",
+                   records if name == TABLE else _dumps(table)]
+    return b"".join([*pieces, b"}"])  # never empty: _meta is always there
 
 
 def schema_of(data: dict[str, Any]) -> Any:
@@ -273,9 +290,9 @@ class AtomicJSONStorage(Storage):
 
     Reading parses the file only when it changed since we last read or wrote it:
     the cache key is (inode, mtime, size), and we keep the cached file open so
-    its inode number cannot be handed to another file meanwhile. TinyDB mutates
-    what `read` returns and then passes it to `write`; if that write fails the
-    cache is dropped, so the next read sees the file as it really is.
+    its inode number cannot be handed to another file meanwhile. The store changes
+    what `read` returns in place and then passes it to `write`; if that write fails
+    the cache is dropped, so the next read sees the file as it really is.
     """
 
     def __init__(self, path: Path) -> None:

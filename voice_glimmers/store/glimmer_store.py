@@ -161,13 +161,17 @@ class GlimmerStore:
     def between(self, start: date, end: date) -> list[Glimmer]:
         """Glimmers of the glimmer days start..end (inclusive), oldest first."""
         first, last = start.isoformat(), end.isoformat()
-        return self._sorted(
-            (key, doc)
-            for key, doc in self._records().items()
-            if not doc.get("deleted_at")
-            # a day that is no text cannot be placed, so it is read (and named as damaged)
-            and (not isinstance(doc.get("day"), str) or first <= doc["day"] <= last)
-        )
+        picked = []
+        for key, doc in self._records().items():
+            day: Any = doc.get("day")
+            try:
+                if not first <= day <= last:
+                    continue
+            except TypeError:  # a day that is no text cannot be placed: read, to be named
+                pass
+            if not doc.get("deleted_at"):
+                picked.append((key, doc))
+        return self._sorted(picked)
 
     def all(self) -> list[Glimmer]:
         """Every glimmer not deleted, oldest first."""
