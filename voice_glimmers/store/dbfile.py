@@ -181,7 +181,7 @@ def encode_database(data: dict[str, Any]) -> bytes:
     records = _dumps(data.get(TABLE, {}))
     meta = data.setdefault(META_TABLE, {}).setdefault("1", {"schema": SCHEMA_VERSION})
     meta["checksum"] = checksum_of(records)
-    pieces = []
+    pieces: list[bytes] = []
     for name, table in data.items():
         pieces += [b"," if pieces else b"{", _dumps(name), b":",
                    records if name == TABLE else _dumps(table)]
