@@ -47,9 +47,10 @@ class NotAFile(OSError):
     """Something that is not a regular file (a folder, a device, a named pipe, a socket or
     a link) where voice-glimmers reads or replaces one."""
 
-    def __init__(self, path: Path, kind: str) -> None:
-        super().__init__(errno.EINVAL, f"it is {kind}, not a file", str(path))
-        self.path, self.kind = Path(path), kind
+    def __init__(self, path: Path, mode: int) -> None:
+        self.path, self.kind = Path(path), _kind(path, mode) or "not a regular file"
+        self.is_link = stat.S_ISLNK(mode)
+        super().__init__(errno.EINVAL, f"it is {self.kind}, not a file", str(path))
 
     def __str__(self) -> str:
         return f"{self.path} is {self.kind}, not a file"
@@ -93,9 +94,8 @@ def file_status(path: Path, *, follow_links: bool = False) -> os.stat_result | N
         found = os.stat(path) if follow_links else os.lstat(path)
     except FileNotFoundError:
         return None
-    kind = _kind(path, found.st_mode)
-    if kind is not None:
-        raise NotAFile(path, kind)
+    if not stat.S_ISREG(found.st_mode):
+        raise NotAFile(path, found.st_mode)
     return found
 
 
@@ -116,9 +116,9 @@ def open_file(path: Path, *, follow_links: bool = False) -> int | None:
             file_status(path, follow_links=follow_links)
         raise
     try:
-        kind = _kind(path, os.fstat(fd).st_mode)
-        if kind is not None:
-            raise NotAFile(path, kind)
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotAFile(path, mode)
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)

@@ -16,6 +16,7 @@ instead of hiding all the others.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import math
@@ -73,7 +74,7 @@ def remove_leftover_temps(path: Path) -> None:
     export `a.json.csv` make temps that start the same way.
     """
     own = re.escape(path.name) + f"(?:{_BACKUP_NAME})?"
-    for leftover in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         if not is_unfinished_write(leftover.name, own):
             continue
         _LOGGER.info("removing unfinished write %s", leftover)
@@ -83,14 +84,9 @@ def remove_leftover_temps(path: Path) -> None:
             _LOGGER.warning("could not remove %s: %s", leftover, err)
 
 
-def glob_escape(name: str) -> str:
-    """`name` with the characters glob would read as patterns taken literally."""
-    return re.sub(r"([*?\[])", r"[\1]", name)
-
-
 def refusal(err: NotAFile) -> StoreError:
     """The one line for a database path that holds no regular file."""
-    if err.kind.startswith("a link"):
+    if err.is_link:
         target = os.path.realpath(err.path)
         return StoreError(
             f"{err.path} is a link to {target}; name the file itself instead "
@@ -112,8 +108,9 @@ def check_database_path(path: Path) -> None:
 def parse_database(raw: bytes, path: Path) -> dict[str, Any] | None:
     """The tables in a database file; None if it is empty.
 
-    Raises StoreCorrupt when it is not a TinyDB file, StoreTooNew when a newer
-    voice-glimmers wrote it.
+    Raises StoreCorrupt when it is not a TinyDB file, ChecksumMismatch (a kind of
+    StoreCorrupt) when its records are not the ones its checksum was made of, and
+    StoreTooNew when a newer voice-glimmers wrote it.
     """
     if not raw.strip():
         return None
@@ -371,7 +368,7 @@ def backups_of(path: Path, *, not_after: date | None = None) -> list[tuple[date,
     future (a clock set wrong) must neither win a recovery nor push real ones out.
     """
     found = []
-    for candidate in path.parent.glob(f"{glob_escape(path.name)}.backup-*"):
+    for candidate in path.parent.glob(f"{glob.escape(path.name)}.backup-*"):
         match = _BACKUP_SUFFIX.search(candidate.name)
         if match:
             try:
@@ -506,7 +503,7 @@ def _quarantine(path: Path, moment: datetime) -> Path:
 def glimmer_files(path: Path) -> list[Path]:
     """The files that hold glimmers: the database, its backups and its set-aside copies."""
     found = [path] + [backup for _, backup in backups_of(path)]
-    found += sorted(path.parent.glob(f"{glob_escape(path.name)}.corrupt-*"))
+    found += sorted(path.parent.glob(f"{glob.escape(path.name)}.corrupt-*"))
     return found
 
 

@@ -263,7 +263,7 @@ class GlimmerStore:
             del records[str(newest.id)]["deleted_at"]
             return replace(newest, deleted_at=None)
 
-        return self._change(bring_back)
+        return self._change(bring_back, changed=lambda restored: restored is not None)
 
     def import_glimmers(self, glimmers: Iterable[Glimmer]) -> int:
         """Add glimmers from an export, keeping their ids when free; returns how many were new.
@@ -289,7 +289,7 @@ class GlimmerStore:
                 added += 1
             return added
 
-        return self._change(insert_all)
+        return self._change(insert_all, changed=bool)
 
     # --- inside -------------------------------------------------------------
 
@@ -384,15 +384,18 @@ class GlimmerStore:
                 ensure_backup(self.path, self._clock().date())
             yield
 
-    def _change(self, change: Callable[[Records], T]) -> T:
-        """Apply `change` to the records and save them, under the lock; returns its result.
+    def _change(self, change: Callable[[Records], T],
+                *, changed: Callable[[T], bool] = lambda _: True) -> T:
+        """Apply `change` to the records and save them, under the lock; returns its result
+        (and saves nothing when `changed` says the result changed nothing).
 
         Records are changed in place, under their own keys: nothing is rekeyed.
         """
         with self._changing():
             tables = self._tables()
             result = change(tables.setdefault(TABLE, {}))
-            self._storage.write(tables)
+            if changed(result):
+                self._storage.write(tables)
             return result
 
     def _tables(self) -> dict[str, Any]:
