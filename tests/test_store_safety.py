@@ -173,6 +173,18 @@ def test_doctor_never_makes_a_database(tmp_path):
     assert not db.parent.exists()
 
 
+def test_reading_commands_never_write_a_file_that_is_there(tmp_path):
+    db = tmp_path / "glimmers.json"
+    db.write_text(json.dumps({"glimmers": {"1": record("made by hand, without _meta")}}))
+    db.chmod(0o600)
+    before = db.read_bytes(), db.stat().st_mtime_ns, sorted(tmp_path.iterdir())
+    for args in (["list", "all"], ["export"], ["reflect"]):
+        done = run("--db", str(db), "--now", NOW, *args)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "made by hand" in run("--db", str(db), "list", "all").stdout
+    assert (db.read_bytes(), db.stat().st_mtime_ns, sorted(tmp_path.iterdir())) == before
+
+
 def test_a_store_opened_to_read_makes_nothing(tmp_path):
     db = tmp_path / "glimmers.json"
     with GlimmerStore.open(db, create=False) as store:
