@@ -417,7 +417,7 @@ def test_an_unwritable_data_folder_is_one_line(unwritable_folder):
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 def test_a_folder_where_no_file_can_be_made_is_said_at_once():
     started = datetime.now()
-    done = run_process("--db", "/proc/no-glimmers-here", "list")
+    done = run_process("--db", "/proc/no-glimmers-here", "undo")
     assert_one_clean_line(done, "/proc/no-glimmers-here", "cannot be made")
     assert "busy" not in done.stderr
     assert datetime.now() - started < timedelta(seconds=10)

@@ -59,7 +59,7 @@ def test_doctor_names_a_damaged_database(tmp_path):
     assert db.read_text() == "{ broken"
 
 
-def test_the_database_line_says_who_can_read_it(tmp_path, monkeypatch):
+def test_the_database_line_says_who_can_read_it(tmp_path):
     db = tmp_path / "g.json"
     with GlimmerStore.open(db) as store:
         for n in range(11):
@@ -69,13 +69,17 @@ def test_the_database_line_says_who_can_read_it(tmp_path, monkeypatch):
         f"{db} reads cleanly (11 glimmers, readable only by you)"
     )
     db.chmod(0o644)
-
-    def refused(self, mode):  # a file this user does not own cannot be made private
-        raise PermissionError(1, "Operation not permitted")
-
-    monkeypatch.setattr(type(db), "chmod", refused)
     assert check_database(settings, system_clock) == (
-        f"{db} reads cleanly (11 glimmers; others can read it: run chmod 600 {db})"
+        f"{db} reads cleanly (11 glimmers, readable only by you). Others on this computer "
+        "could read g.json, so it is private again (readable only by you)."
+    )
+    if os.geteuid() != 0:
+        return
+    db.chmod(0o644)
+    os.chown(db, 65534, 65534)  # someone else's file is never changed; the line says so
+    assert check_database(settings, system_clock) == (
+        f"{db} reads cleanly (11 glimmers). Others on this computer can read g.json; "
+        f"to keep your glimmers private, run: chmod 600 {db}"
     )
 
 

@@ -87,7 +87,7 @@ def cmd_chat(ctx: Context) -> int:
 
 def cmd_reflect(ctx: Context) -> int:
     """The evening reflection, once (for a timer or cron job)."""
-    store = ctx.open_store()
+    store = ctx.open_store(create=False)
     try:
         # Run once, with nobody there to answer: it ends without a question.
         reply = _dialogue(ctx, store, question_timeout=None).reflect(ctx.clock(), offer=False)

@@ -18,20 +18,21 @@ if TYPE_CHECKING:
     from voice_glimmers.understand.screen import Screen
 
 
-def open_store(settings: Settings, clock: Clock, notices: TextIO | None = None) -> GlimmerStore:
-    """The person's store; anything it has to tell them (a restored backup) goes to stderr.
+def open_store(settings: Settings, clock: Clock, notices: TextIO | None = None, *,
+               create: bool = True) -> GlimmerStore:
+    """The person's store; anything it has to tell them (a restored backup, a damaged
+    record, loose permissions) goes to stderr as it happens. With `create=False`, for
+    the commands that only read, a missing database is empty and nothing is made.
 
     Backups and set-aside files are named by the system clock, whatever `clock`
     (a pinned --now) says: a backup named in the future would win every recovery.
     """
     from voice_glimmers.store.glimmer_store import GlimmerStore
 
-    store = GlimmerStore.open(
-        settings.db_path, day_start_hour=settings.day_start_hour, clock=system_clock
+    return GlimmerStore.open(
+        settings.db_path, day_start_hour=settings.day_start_hour, clock=system_clock,
+        create=create, on_notice=lambda notice: print(notice, file=notices or sys.stderr),
     )
-    for notice in store.notices:
-        print(notice, file=notices or sys.stderr)
-    return store
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ class Context:
     clock: Clock
     args: argparse.Namespace
 
-    def open_store(self) -> GlimmerStore:
-        return open_store(self.settings, self.clock)
+    def open_store(self, *, create: bool = True) -> GlimmerStore:
+        return open_store(self.settings, self.clock, create=create)
 
 
 def make_context(args: argparse.Namespace) -> Context:

@@ -34,21 +34,33 @@ def _check(part: str, probe: Callable[[], str]) -> Finding:
 
 
 def check_database(settings: Settings, clock: Clock) -> str:
+    """Whether the database reads, how many glimmers it holds, and who else can read them:
+    the file, its backups and set-aside copies, and the folder they are in."""
+    from voice_glimmers.store.dbfile import chmod_command, exposed
     from voice_glimmers.store.glimmer_store import GlimmerStore
 
     path = settings.db_path
-    if not path.exists():
-        return f"no glimmers yet; they will be kept in {path}"
     # A set-aside file is named by the system clock, never a pinned --now (as for every command).
-    store = GlimmerStore.open(path, day_start_hour=settings.day_start_hour, clock=system_clock)
+    store = GlimmerStore.open(path, day_start_hour=settings.day_start_hour, clock=system_clock,
+                              create=False)
     try:
+        if not os.path.lexists(store.path or path):
+            return f"no glimmers yet; they will be kept in {path}"
         count = len(store.all())
         notes = " ".join(store.notices)
+        damaged = bool(store.damaged)
     finally:
         store.close()
+    if damaged:
+        raise GlimmersError(notes)
     glimmers = f"{count} glimmer{'s' if count != 1 else ''}"
-    if path.stat().st_mode & 0o077:
-        text = f"{path} reads cleanly ({glimmers}; others can read it: run chmod 600 {path})"
+    # Files still open to others are in the notes already, with the command that closes them.
+    files, folder = exposed(store.path or path)
+    if folder is not None:
+        text = (f"{path} reads cleanly ({glimmers}; others can look into {folder} and see "
+                f"its file names: run {chmod_command([folder], '700')})")
+    elif files:
+        text = f"{path} reads cleanly ({glimmers})"
     else:
         text = f"{path} reads cleanly ({glimmers}, readable only by you)"
     return f"{text}. {notes}" if notes else text

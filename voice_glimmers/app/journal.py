@@ -102,13 +102,28 @@ def write_output(text: str, path: Path | None) -> None:
     write_file(path, text)
 
 
+# A JSON export of 100,000 glimmers of a line each is about 27 MB (CSV 13 MB); a file
+# larger than this is no export, and is refused before it is read.
+MAX_IMPORT_BYTES = 32 * 2**20
+
+
 def read_input(path: Path) -> str:
-    from voice_glimmers.core.files import describe_os_error
+    """The text of a file to import: a regular file (a pipe or a device is refused at
+    once, never waited on or read without end) of at most MAX_IMPORT_BYTES."""
+    from voice_glimmers.core.files import FileTooLarge, NotAFile, describe_os_error, read_file
 
     try:
-        return path.expanduser().read_text(encoding="utf-8")
+        raw = read_file(path.expanduser(), limit=MAX_IMPORT_BYTES, follow_links=True)
+        if raw is None:
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise GlimmersError(f"{path} is not UTF-8 text") from None
+    except NotAFile as err:
+        raise GlimmersError(f"{err}; import reads a JSON or CSV export") from None
+    except FileTooLarge:
+        raise GlimmersError(f"{path} is larger than {MAX_IMPORT_BYTES // 2**20} MB, far more "
+                            "than an export of glimmers; nothing was imported") from None
     except OSError as err:
         problem = describe_os_error(err, missing="there is no such file")
         raise GlimmersError(f"Cannot read {path}: {problem}") from None
@@ -184,7 +199,7 @@ def cmd_list(ctx: Context) -> int:
     words = " ".join(ctx.args.when).strip() or "today"
     today = glimmer_day(ctx.clock(), s.day_start_hour)
     span = days_named(words, today, week_start=s.week_start)
-    with open_store(s, ctx.clock) as store:
+    with open_store(s, ctx.clock, create=False) as store:
         glimmers = store.all() if span.is_everything else store.between(span.start, span.end)
     if ctx.args.json:
         sys.stdout.write(to_json(glimmers))
@@ -248,7 +263,7 @@ def cmd_export(ctx: Context) -> int:
     if ctx.args.when:
         today = glimmer_day(ctx.clock(), s.day_start_hour)
         span = days_named(ctx.args.when, today, week_start=s.week_start)
-    with open_store(s, ctx.clock) as store:
+    with open_store(s, ctx.clock, create=False) as store:
         if span is None or span.is_everything:
             glimmers = store.all()
         else:
@@ -295,7 +310,7 @@ def _look_back(ctx: Context):  # -> (glimmers, start, end, today)
     from voice_glimmers.core.errors import UnknownWhen
     from voice_glimmers.views.summary import look_back_range, narrow_range
 
-    with ctx.open_store() as store:
+    with ctx.open_store(create=False) as store:
         today = store.day_of(ctx.clock())
         span = look_back_range(ctx.args.when, today, week_start=ctx.settings.week_start)
         if span is None:

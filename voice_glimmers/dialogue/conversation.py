@@ -249,7 +249,9 @@ class Dialogue:
         except InvalidText as err:  # its message is already for a person
             return self._remember(Reply((f"{err}.",), intent))
         except StoreError as err:  # the disk is full, the file went away...: say so, keep going
-            return self._remember(Reply((self._say("store_problem"),), intent, problem=str(err)))
+            # A request that could not reach the file is no failed save.
+            said = "store_unreadable" if registry.is_request(intent) else "store_problem"
+            return self._remember(Reply((self._say(said),), intent, problem=str(err)))
 
     def _crisis(self, now: datetime) -> Reply:
         """Words of danger: the crisis message, nothing kept, any question dropped."""

@@ -1,24 +1,22 @@
-"""The store that keeps every glimmer: TinyDB on an atomic, locked, backed-up file."""
+"""The store that keeps every glimmer: TinyDB's file format on an atomic, locked, backed-up file."""
 
 from __future__ import annotations
 
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from tinydb import TinyDB
-from tinydb.operations import delete as delete_field
-from tinydb.storages import MemoryStorage
-from tinydb.table import Document
+from tinydb.storages import MemoryStorage, Storage
 
 from voice_glimmers.core.clock import Clock, glimmer_day, system_clock
 from voice_glimmers.core.errors import NotFound, StoreCorrupt, StoreError
+from voice_glimmers.core.files import NotAFile, file_status, make_folder
 from voice_glimmers.core.glimmer import (
     LITTLE_WORDS,
     MAX_TEXT_LENGTH,
@@ -30,9 +28,17 @@ from voice_glimmers.core.glimmer import (
 from voice_glimmers.store.dbfile import (
     META_TABLE,
     SCHEMA_VERSION,
+    TABLE,
     AtomicJSONStorage,
+    DamagedRecord,
+    check_database_path,
+    damaged_notice,
     describe_os_error,
     ensure_backup,
+    glimmer_of,
+    is_id,
+    next_id,
+    privacy_notices,
     recover,
     remove_leftover_temps,
 )
@@ -41,8 +47,9 @@ __all__ = ["MAX_TEXT_LENGTH", "SOURCES", "Glimmer", "GlimmerStore", "validate_te
 
 _LOGGER = logging.getLogger(__name__)
 
-TABLE = "glimmers"
 LOCK_TIMEOUT_SECONDS = 15.0
+T = TypeVar("T")
+Records = dict[str, dict[str, Any]]
 
 
 class GlimmerStore:
@@ -50,52 +57,65 @@ class GlimmerStore:
 
     Each change happens inside a cross-process file lock (`<db>.lock`), re-reads
     the file if another process changed it, and returns only once the new file
-    is on disk. `in_memory()` behaves the same without a file, for tests.
+    is on disk. A file found damaged at any read, even one damaged while a long
+    `listen` runs, goes through the same set-aside-and-restore as at the start.
+    A damaged record is left out of what is read, and named once in `notices`.
+    `in_memory()` behaves the same without a file, for tests.
+
+    TinyDB is the file format, not the query engine: its Table would rewrite every
+    key through int() (so "007" and "7" become one record, and "abc" stops every
+    save), so records are read and changed here, as the plain dicts they are.
     """
 
     def __init__(
         self,
-        db: TinyDB,
+        storage: Storage,
         *,
         day_start_hour: int = 4,
         path: Path | None = None,
         clock: Clock = system_clock,
+        on_notice: Callable[[str], None] | None = None,
     ) -> None:
-        self.notices: list[str] = []
+        self.notices: list[str] = []  # what the person should hear about their file
         self.day_start_hour = day_start_hour
         self.path = path
-        self._db = db
-        self._table = db.table(TABLE, cache_size=0)
+        self._storage = storage
         self._lock: Any = None  # a filelock.FileLock, made on first use
         self._tidied = False
         self._clock = clock
+        self._on_notice = on_notice
+        self._damaged_told: set[str] = set()
         self._guard = threading.RLock()
 
     @classmethod
     def open(
-        cls, path: Path, *, day_start_hour: int = 4, clock: Clock | None = None
+        cls, path: Path, *, day_start_hour: int = 4, clock: Clock | None = None,
+        create: bool = True, on_notice: Callable[[str], None] | None = None,
     ) -> GlimmerStore:
         """Open (or create) the database at `path`, restoring a backup if it is damaged.
 
         A readable file is opened without taking the lock or writing anything, so
-        `list` works beside a busy listening loop. `clock` names backups and
-        set-aside files (default: the system clock).
+        `list` works beside a busy listening loop. With `create=False` (the commands
+        that only read) a missing database is simply empty: no folder, file or lock
+        is made. A path holding something other than a regular file (a device, a
+        pipe, a folder, a link) is refused. `clock` names backups and set-aside
+        files (default: the system clock); each notice also goes to `on_notice`.
         """
         path = Path(path).expanduser().absolute()
+        check_database_path(path)
+        if create:
+            try:
+                make_folder(path.parent)
+            except FileExistsError:
+                raise StoreError(f"{path.parent} is a file, not a folder") from None
+            except OSError as err:
+                raise StoreError(
+                    f"Cannot make the folder {path.parent}: {describe_os_error(err)}"
+                ) from None
+        store = cls(AtomicJSONStorage(path), day_start_hour=day_start_hour, path=path,
+                    clock=clock or system_clock, on_notice=on_notice)
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except FileExistsError:
-            raise StoreError(f"{path.parent} is a file, not a folder") from None
-        except OSError as err:
-            raise StoreError(
-                f"Cannot make the folder {path.parent}: {describe_os_error(err)}"
-            ) from None
-        store = cls(
-            TinyDB(path, storage=AtomicJSONStorage),
-            day_start_hour=day_start_hour, path=path, clock=clock or system_clock,
-        )
-        try:
-            store._check_file()
+            store._check_file(create)
         except BaseException:
             store.close()
             raise
@@ -104,7 +124,7 @@ class GlimmerStore:
     @classmethod
     def in_memory(cls, *, day_start_hour: int = 4) -> GlimmerStore:
         """A store that lives only in memory (TinyDB's MemoryStorage); for tests and demos."""
-        store = cls(TinyDB(storage=MemoryStorage), day_start_hour=day_start_hour)
+        store = cls(MemoryStorage(), day_start_hour=day_start_hour)
         store._start()
         return store
 
@@ -116,9 +136,14 @@ class GlimmerStore:
 
     def close(self) -> None:
         with self._guard:
-            self._db.close()
+            self._storage.close()
 
     # --- reading ------------------------------------------------------------
+
+    @property
+    def damaged(self) -> frozenset[str]:
+        """The keys of the damaged records found so far (each named once in `notices`)."""
+        return frozenset(self._damaged_told)
 
     def day_of(self, moment: datetime) -> date:
         """The glimmer day of a moment, with this store's day start hour."""
@@ -126,19 +151,27 @@ class GlimmerStore:
 
     def get(self, glimmer_id: int) -> Glimmer | None:
         """The glimmer with this id, or None if there is none (or it was deleted)."""
-        doc = self._records().get(str(glimmer_id))
+        key = str(glimmer_id)
+        doc = self._records().get(key)
         if doc is None or doc.get("deleted_at"):
             return None
-        return self._glimmer(str(glimmer_id), doc)
+        found = self._glimmers([(key, doc)])
+        return found[0] if found else None
 
     def between(self, start: date, end: date) -> list[Glimmer]:
         """Glimmers of the glimmer days start..end (inclusive), oldest first."""
         first, last = start.isoformat(), end.isoformat()
-        return self._sorted(
-            (key, doc)
-            for key, doc in self._records().items()
-            if first <= doc.get("day", "") <= last and not doc.get("deleted_at")
-        )
+        picked = []
+        for key, doc in self._records().items():
+            day: Any = doc.get("day")
+            try:
+                if not first <= day <= last:
+                    continue
+            except TypeError:  # a day that is no text cannot be placed: read, to be named
+                pass
+            if not doc.get("deleted_at"):
+                picked.append((key, doc))
+        return self._sorted(picked)
 
     def all(self) -> list[Glimmer]:
         """Every glimmer not deleted, oldest first."""
@@ -148,8 +181,14 @@ class GlimmerStore:
 
     def last(self) -> Glimmer | None:
         """The glimmer saved most recently (the highest id) that is not deleted."""
-        live = [int(key) for key, doc in self._records().items() if not doc.get("deleted_at")]
-        return self.get(max(live)) if live else None
+        records = self._records()
+        live = sorted((int(key) for key, doc in records.items()
+                       if is_id(key) and not doc.get("deleted_at")), reverse=True)
+        for glimmer_id in live:
+            found = self.get(glimmer_id)
+            if found is not None:
+                return found
+        return None
 
     def search(self, query: str) -> list[Glimmer]:
         """Glimmers holding every word of the query, newest first.
@@ -185,39 +224,48 @@ class GlimmerStore:
         if confidence is not None and not 0.0 <= confidence <= 1.0:
             raise ValueError(f"confidence must be between 0 and 1, not {confidence!r}")
         at = at if at.tzinfo is not None else at.astimezone()
-        with self._changing():
+
+        def insert(records: Records) -> Glimmer:
             glimmer = Glimmer(
-                id=self._next_id(), text=text, created_at=at, day=self.day_of(at),
+                id=next_id(records), text=text, created_at=at, day=self.day_of(at),
                 source=source, confidence=confidence, tags=tuple(tags),
             )
-            self._table.insert(Document(glimmer.to_record(), doc_id=glimmer.id))
+            records[str(glimmer.id)] = glimmer.to_record()
+            return glimmer
+
+        glimmer = self._change(insert)
         _LOGGER.debug("saved glimmer %d", glimmer.id)
         return glimmer
 
     def delete(self, glimmer_id: int, *, at: datetime) -> Glimmer:
         """Mark a glimmer deleted (undo brings it back); NotFound if there is no such glimmer."""
-        with self._changing():
+        stamp = at if at.tzinfo is not None else at.astimezone()
+
+        def mark(records: Records) -> Glimmer:
             found = self.get(glimmer_id)
             if found is None:
                 raise NotFound(f"There is no glimmer with id {glimmer_id}")
-            stamp = at if at.tzinfo is not None else at.astimezone()
-            self._table.update({"deleted_at": stamp.isoformat()}, doc_ids=[found.id])
-        return replace(found, deleted_at=stamp)
+            records[str(found.id)]["deleted_at"] = stamp.isoformat()
+            return replace(found, deleted_at=stamp)
+
+        return self._change(mark)
 
     def undo(self, glimmer_id: int | None = None) -> Glimmer | None:
         """Bring back the glimmer deleted most recently (or the one with this id, if it is
         deleted); None if there is nothing to bring back."""
-        with self._changing():
-            deleted = [
-                self._glimmer(key, doc)
-                for key, doc in self._records().items()
+
+        def bring_back(records: Records) -> Glimmer | None:
+            deleted = self._glimmers(
+                (key, doc) for key, doc in records.items()
                 if doc.get("deleted_at") and (glimmer_id is None or key == str(glimmer_id))
-            ]
+            )
             if not deleted:
                 return None
             newest = max(deleted, key=lambda g: (g.deleted_at, g.id))
-            self._table.update(delete_field("deleted_at"), doc_ids=[newest.id])
+            del records[str(newest.id)]["deleted_at"]
             return replace(newest, deleted_at=None)
+
+        return self._change(bring_back, changed=lambda restored: restored is not None)
 
     def import_glimmers(self, glimmers: Iterable[Glimmer]) -> int:
         """Add glimmers from an export, keeping their ids when free; returns how many were new.
@@ -225,52 +273,58 @@ class GlimmerStore:
         A glimmer with the same text and moment as one already here is skipped.
         """
         incoming = [replace(g, text=validate_text(g.text), deleted_at=None) for g in glimmers]
-        with self._changing():
-            records = self._records()
+
+        def insert_all(records: Records) -> int:
             seen = {(doc.get("text"), doc.get("created_at")) for doc in records.values()}
-            taken = {int(key) for key in records}
-            documents = []
+            following = next_id(records)
+            added = 0
             for g in incoming:
                 key = (g.text, g.created_at.isoformat())
                 if key in seen:
                     continue
                 seen.add(key)
-                if g.id >= 1 and g.id not in taken:
-                    glimmer_id = g.id
-                else:
-                    glimmer_id = max(taken, default=0) + 1
-                taken.add(glimmer_id)
-                documents.append(Document(g.to_record(), doc_id=glimmer_id))
-            if documents:
-                self._table.insert_multiple(documents)
-        return len(documents)
+                glimmer_id = g.id
+                if glimmer_id < 1 or str(glimmer_id) in records:
+                    glimmer_id = following
+                following = max(following, glimmer_id + 1)
+                records[str(glimmer_id)] = replace(g, id=glimmer_id).to_record()
+                added += 1
+            return added
+
+        return self._change(insert_all, changed=bool)
 
     # --- inside -------------------------------------------------------------
 
-    def _check_file(self) -> None:
+    def _check_file(self, create: bool) -> None:
         """Read the file once; only a missing, empty or damaged one needs the lock."""
         assert self.path is not None
         try:
-            data = self._db.storage.read()
+            data = self._storage.read()
         except StoreCorrupt:
             data = None
-        if data is not None and META_TABLE in data:
-            try:
-                if self.path.stat().st_mode & 0o077:
-                    self.path.chmod(0o600)
-            except OSError as err:
-                _LOGGER.warning("could not make %s private: %s", self.path, err)
-            return
-        with self._locked():
-            self.notices.extend(recover(self.path, self._clock))
+        if data is None and (self.path.exists() or create):
+            with self._locked():
+                self._tell(*recover(self.path, self._clock))
+            data = self._storage.read()
+        if create and (data is None or META_TABLE not in data):
             self._start()
+        if self.path.exists():
+            self._tell(*privacy_notices(self.path))
 
     def _start(self) -> None:
         """Write the schema version into a new database."""
         with self._changing(backup=False):
-            meta = self._db.table(META_TABLE, cache_size=0)
-            if not meta.contains(doc_id=1):
-                meta.insert(Document({"schema": SCHEMA_VERSION}, doc_id=1))
+            tables = self._tables()
+            meta = tables.setdefault(META_TABLE, {})
+            if "1" not in meta:
+                meta["1"] = {"schema": SCHEMA_VERSION}
+                self._storage.write(tables)
+
+    def _tell(self, *notices: str) -> None:
+        for notice in notices:
+            self.notices.append(notice)
+            if self._on_notice is not None:
+                self._on_notice(notice)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -302,11 +356,17 @@ class GlimmerStore:
 
     def _make_lock_file(self) -> None:
         """Make `<db>.lock` if it is missing, so a folder that cannot be written is said
-        at once (FileLock would wait out its timeout and call the file busy)."""
-        lock_path = f"{self.path}.lock"
+        at once (FileLock would wait out its timeout and call the file busy). One that
+        is there must be a file: a link would take the lock somewhere else."""
+        lock_path = Path(f"{self.path}.lock")
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         except FileExistsError:
+            try:
+                file_status(lock_path)
+            except NotAFile as err:
+                raise StoreError(f"{err}, so {self.path} cannot be locked; move it away") \
+                    from None
             return
         except OSError as err:
             problem = describe_os_error(err, missing="new files cannot be made there")
@@ -315,32 +375,61 @@ class GlimmerStore:
 
     @contextmanager
     def _changing(self, *, backup: bool = True) -> Iterator[None]:
-        """Hold the lock for one read-modify-write; first keep today's backup."""
+        """Hold the lock for one read-modify-write; first keep today's backup (of a
+        file that reads: a damaged one is restored before anything else happens)."""
         with self._locked():
             if self.path is not None and not self._tidied:
                 remove_leftover_temps(self.path)
                 self._tidied = True
             if backup and self.path is not None:
+                self._tables()
                 ensure_backup(self.path, self._clock().date())
             yield
 
-    def _records(self) -> dict[str, dict[str, Any]]:
+    def _change(self, change: Callable[[Records], T],
+                *, changed: Callable[[T], bool] = lambda _: True) -> T:
+        """Apply `change` to the records and save them, under the lock; returns its result
+        (and saves nothing when `changed` says the result changed nothing).
+
+        Records are changed in place, under their own keys: nothing is rekeyed.
+        """
+        with self._changing():
+            tables = self._tables()
+            result = change(tables.setdefault(TABLE, {}))
+            if changed(result):
+                self._storage.write(tables)
+            return result
+
+    def _tables(self) -> dict[str, Any]:
+        """Everything in the file; one found damaged is set aside and a backup restored
+        here and now, so a long-running process recovers as a new one would."""
         with self._guard:
-            tables = self._db.storage.read() or {}
-            return tables.get(TABLE, {})
+            try:
+                return self._storage.read() or {}
+            except StoreCorrupt:
+                if self.path is None:
+                    raise
+            with self._locked():
+                self._tell(*recover(self.path, self._clock))
+                return self._storage.read() or {}
 
-    def _next_id(self) -> int:
-        return max(map(int, self._records()), default=0) + 1
+    def _records(self) -> Records:
+        return self._tables().get(TABLE, {})
 
-    def _glimmer(self, key: str, doc: dict[str, Any]) -> Glimmer:
-        try:
-            return Glimmer.from_dict({**doc, "id": key})
-        except (KeyError, TypeError, ValueError) as err:
-            raise StoreCorrupt(
-                f"Glimmer {key} in {self.path or 'the database'} is damaged ({err!r}); "
-                "it can be fixed with a text editor"
-            ) from None
+    def _glimmers(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Glimmer]:
+        """The glimmers these records hold; damaged ones are left out and named, once."""
+        found, damaged = [], {}
+        for key, doc in items:
+            try:
+                found.append(glimmer_of(key, doc))
+            except DamagedRecord as err:
+                damaged[key] = str(err)
+                _LOGGER.debug("glimmer %s is damaged: %s (%r)", key, err, doc)
+        new = {key: why for key, why in damaged.items() if key not in self._damaged_told}
+        if new:
+            self._damaged_told.update(new)
+            self._tell(damaged_notice(new, self.path))
+        return found
 
     def _sorted(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Glimmer]:
-        found = [self._glimmer(key, doc) for key, doc in items]
-        return sorted(found, key=lambda g: (g.created_at, g.id))
+        return sorted(self._glimmers(items), key=lambda g: (g.created_at, g.id))
