@@ -25,6 +25,14 @@ class StoreTooNew(StoreError):
     """The database was written by a newer version of voice-glimmers."""
 
 
+class NotAFile(GlimmersError):
+    """A path names a folder, a pipe, a device or a link where a file was wanted."""
+
+
+class TooLarge(GlimmersError):
+    """Input longer than voice-glimmers reads: a line, a file or a field."""
+
+
 class NotFound(GlimmersError):
     """No glimmer with that id."""
 
