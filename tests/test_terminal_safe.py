@@ -118,3 +118,10 @@ def test_the_listing_itself_shows_escapes_harmlessly():
                       tzinfo=timezone.utc), datetime(2026, 11, 27).date())
     shown = to_listing([glimmer])
     assert harmless(shown.replace("\n", " ")) and "sun\\x1b[2J on the wall \\u202e" in shown
+
+
+def test_chat_takes_typed_colour_codes_out_8_bit_ones_too(tmp_path):
+    db = tmp_path / "g.json"
+    done = run("--db", str(db), "chat", stdin="glimmer red \x9b31m tea \x1b[1mbold\x1b[0m\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Saved: red tea bold.\n"

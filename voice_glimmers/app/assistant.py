@@ -18,7 +18,8 @@ from voice_glimmers.app.context import Context
 from voice_glimmers.core.display import printable
 from voice_glimmers.core.errors import GlimmersError, TooLarge
 
-_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
+# Colour codes and other terminal controls typed or pasted (7-bit ESC [ and 8-bit CSI).
+_TERMINAL_CODES = re.compile(r"(?:\x1b\[|\x9b)[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _language(ctx: Context):
@@ -69,7 +70,7 @@ def _typed_line(interactive: bool) -> str | None:
     from voice_glimmers.app.lines import MAX_LINE, line_too_long, read_line
 
     if not interactive:
-        return read_line(sys.stdin.buffer)
+        return read_line(getattr(sys.stdin, "buffer", sys.stdin))
     try:
         line = input("you: ")
     except EOFError:
@@ -139,10 +140,11 @@ def cmd_reflect(ctx: Context) -> int:
 
 
 def _wake_word(ctx: Context) -> str | None:
+    """--wake-word as the setting reads it: 'none' acts on everything, empty is refused."""
+    from voice_glimmers.app.settings import parse_wake_word
+
     given = ctx.args.wake_word
-    if given is None:
-        return ctx.settings.wake_word
-    return None if given.strip().lower() in ("", "none", "off") else given.strip().lower()
+    return ctx.settings.wake_word if given is None else parse_wake_word(given)
 
 
 def _open_events(path: Path) -> tuple[TextIO, str | None]:
@@ -206,6 +208,7 @@ def cmd_listen(ctx: Context) -> int:
     from dataclasses import replace
 
     from voice_glimmers.core.events import Event
+    from voice_glimmers.core.files import refuse_special
     from voice_glimmers.listen.events import Display, EventLog
     from voice_glimmers.listen.gate import Gate
     from voice_glimmers.listen.loop import Loop
@@ -218,12 +221,9 @@ def cmd_listen(ctx: Context) -> int:
     model_dir = _model_dir(ctx)
     # The files named are looked at before the model loads (seconds, and hundreds of MB).
     if args.speak_to:
-        from voice_glimmers.core.files import refuse_special
-
         refuse_special(args.speak_to, writing=True)
     source: Any = None
     if args.input:
-        from voice_glimmers.core.files import refuse_special
         from voice_glimmers.voice.audio import WavSource
 
         refuse_special(args.input, writing=False)  # a pipe or a device would be waited on

@@ -7,7 +7,7 @@ a 50 MB line costs a moment and a little memory, never minutes and gigabytes.
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import IO, Any
 
 from voice_glimmers.core.errors import TooLarge
 
@@ -20,8 +20,9 @@ def line_too_long(limit: int = MAX_LINE) -> TooLarge:
     return TooLarge(f"That line is longer than {limit:,} characters, so I let it go")
 
 
-def read_line(stream: BinaryIO, limit: int = MAX_LINE) -> str | None:
-    """The next line of `stream` without its line ending, or None at its end.
+def read_line(stream: IO[Any], limit: int = MAX_LINE) -> str | None:
+    """The next line of `stream` (bytes, as sys.stdin.buffer, or text) without its line
+    ending, or None at its end.
 
     A line longer than `limit` characters raises TooLarge once it has been read to its
     end (the next call reads the line after it). Bytes that are not UTF-8 become U+FFFD,
@@ -31,11 +32,13 @@ def read_line(stream: BinaryIO, limit: int = MAX_LINE) -> str | None:
     raw = stream.readline(cap)
     if not raw:
         return None
-    if len(raw) == cap and not raw.endswith(b"\n"):
-        while (piece := stream.readline(1 << 16)) and not piece.endswith(b"\n"):
+    newline = b"\n" if isinstance(raw, bytes) else "\n"
+    if len(raw) == cap and not raw.endswith(newline):
+        while (piece := stream.readline(1 << 16)) and not piece.endswith(newline):
             pass
         raise line_too_long(limit)
-    text = raw.decode("utf-8", "replace").rstrip("\r\n")
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    text = text.rstrip("\r\n")
     if len(text) > limit:
         raise line_too_long(limit)
     return text

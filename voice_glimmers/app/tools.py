@@ -32,7 +32,8 @@ def cmd_understand(ctx: Context) -> int:
             return
         while True:
             try:
-                line = read_line(sys.stdin.buffer)  # bounded; not UTF-8 cannot stop the rest
+                # bounded, and bytes: a line that is not UTF-8 cannot stop the rest
+                line = read_line(getattr(sys.stdin, "buffer", sys.stdin))
             except TooLarge as err:
                 print(f"voice-glimmers: {err}", file=sys.stderr)
                 continue
