@@ -277,7 +277,7 @@ def test_bad_input_gets_one_line_and_the_file_is_untouched(db, args, words):
         ("speech_rate = 5", "speech_rate"),
         ("speech_rate = 1000", "speech_rate"),
         ("speech_volume = 1.5", "speech_volume"),
-        ("wake_word = ' '", None),  # a blank wake word means none, which is fine
+        ("wake_word = ' '", "wake_word"),  # a blank wake word is refused: "none" says it
     ],
 )
 def test_a_setting_out_of_range_is_one_line_naming_it(db, tmp_path, setting, word):

@@ -12,21 +12,29 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from voice_glimmers.app.context import Context
-from voice_glimmers.core.errors import GlimmersError
+from voice_glimmers.core.display import printable
+from voice_glimmers.core.errors import GlimmersError, TooLarge
 
-_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
+# Colour codes and other terminal controls typed or pasted (7-bit ESC [ and 8-bit CSI).
+_TERMINAL_CODES = re.compile(r"(?:\x1b\[|\x9b)[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _dialogue(ctx: Context, store, *, question_timeout: float | None):
-    from voice_glimmers.app.context import load_likeness
+def _language(ctx: Context):
+    """The language files, loaded (and checked) before the store is opened: a broken one
+    is said at the start, before anything is kept."""
     from voice_glimmers.app.settings import intents_dir
-    from voice_glimmers.dialogue.conversation import Dialogue
     from voice_glimmers.language.bundle import Language
 
-    language = Language.from_dir(intents_dir() / ctx.settings.language)
+    return Language.from_dir(intents_dir() / ctx.settings.language)
+
+
+def _dialogue(ctx: Context, store, language, *, question_timeout: float | None):
+    from voice_glimmers.app.context import load_likeness
+    from voice_glimmers.dialogue.conversation import Dialogue
+
     return Dialogue(store, language, ctx.settings, question_timeout=question_timeout,
                     likeness=load_likeness(language))
 
@@ -46,34 +54,53 @@ def _speaker(ctx: Context, *, to_wav: Path | None = None):
 
 
 def _print_and_say(parts, speaker) -> None:
-    """Each part of a reply on its own line, and spoken when there is a speaker."""
+    """Each part of a reply on its own line (shown harmlessly: a part can hold a glimmer's
+    words), and spoken when there is a speaker."""
     for part in parts:
-        print(part, flush=True)
+        print(printable(part), flush=True)
         if speaker is not None:
             speaker.say(part)
     if speaker is not None:
         speaker.wait()
 
 
+def _typed_line(interactive: bool) -> str | None:
+    """The next line typed or piped in, None when there are no more; TooLarge for a line
+    far longer than anything said."""
+    from voice_glimmers.app.lines import MAX_LINE, line_too_long, read_line
+
+    if not interactive:
+        return read_line(getattr(sys.stdin, "buffer", sys.stdin))
+    try:
+        line = input("you: ")
+    except EOFError:
+        return None
+    if len(line) > MAX_LINE:
+        raise line_too_long()
+    return line
+
+
 def cmd_chat(ctx: Context) -> int:
     """A typed conversation: the same dialogue the voice loop uses."""
+    language = _language(ctx)
     store = ctx.open_store()
     # Typing takes longer than speaking, so an open question waits for the answer.
-    dialogue = _dialogue(ctx, store, question_timeout=None)
+    dialogue = _dialogue(ctx, store, language, question_timeout=None)
     speaker = _speaker(ctx) if ctx.args.speak else None
     interactive = sys.stdin.isatty()
     try:
         while True:
             try:
-                line = input("you: ") if interactive else sys.stdin.readline()
-            except EOFError:
-                break
-            if not interactive and line == "":
+                line = _typed_line(interactive)
+            except TooLarge as err:  # let go; the conversation goes on with the next line
+                print(f"voice-glimmers: {err}", file=sys.stderr)
+                continue
+            if line is None:
                 break
             said = _TERMINAL_CODES.sub("", line).strip()  # colour codes are not words
             reply = dialogue.respond(said, ctx.clock(), source="text")
             if reply.problem:
-                print(f"voice-glimmers: {reply.problem}", file=sys.stderr)
+                print(f"voice-glimmers: {printable(reply.problem)}", file=sys.stderr)
             if said and not reply.parts and dialogue.paused:
                 wake = dialogue.wake.word
                 print(f"(paused: say '{wake}, start listening' to go on)", file=sys.stderr)
@@ -87,10 +114,16 @@ def cmd_chat(ctx: Context) -> int:
 
 def cmd_reflect(ctx: Context) -> int:
     """The evening reflection, once (for a timer or cron job)."""
+    if ctx.args.to_wav:
+        from voice_glimmers.core.files import refuse_special
+
+        refuse_special(ctx.args.to_wav, writing=True)  # before anything is said
+    language = _language(ctx)
     store = ctx.open_store(create=False)
     try:
         # Run once, with nobody there to answer: it ends without a question.
-        reply = _dialogue(ctx, store, question_timeout=None).reflect(ctx.clock(), offer=False)
+        reply = _dialogue(ctx, store, language, question_timeout=None).reflect(
+            ctx.clock(), offer=False)
     finally:
         store.close()
     speaker = None
@@ -107,10 +140,44 @@ def cmd_reflect(ctx: Context) -> int:
 
 
 def _wake_word(ctx: Context) -> str | None:
+    """--wake-word as the setting reads it: 'none' acts on everything, empty is refused."""
+    from voice_glimmers.app.settings import parse_wake_word
+
     given = ctx.args.wake_word
-    if given is None:
-        return ctx.settings.wake_word
-    return None if given.strip().lower() in ("", "none", "off") else given.strip().lower()
+    return ctx.settings.wake_word if given is None else parse_wake_word(given)
+
+
+def _open_events(path: Path) -> tuple[TextIO, str | None]:
+    """The --events file, appended to and readable only by you: it holds every word heard.
+
+    Returns the stream, and a note when the file was there and others could read it
+    (it is made private then, as every file voice-glimmers keeps). Only a regular
+    file is written: anything else is refused, and a pipe is never waited on.
+    """
+    import stat
+
+    from voice_glimmers.core.files import describe_os_error, refuse_special
+
+    refuse_special(path, writing=True)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as err:
+        raise GlimmersError(f"Cannot write events to {path}: {describe_os_error(err)}") from None
+    note = None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # swapped for something else since the look
+            raise GlimmersError(f"Cannot write {path}: it is not a file, so I left it as it "
+                                "is; name a file to write to")
+        os.set_blocking(fd, True)
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+            note = f"{path} could be read by others; now it is readable only by you"
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "a", encoding="utf-8"), note
 
 
 def _model_dir(ctx: Context) -> Path:
@@ -141,6 +208,7 @@ def cmd_listen(ctx: Context) -> int:
     from dataclasses import replace
 
     from voice_glimmers.core.events import Event
+    from voice_glimmers.core.files import refuse_special
     from voice_glimmers.listen.events import Display, EventLog
     from voice_glimmers.listen.gate import Gate
     from voice_glimmers.listen.loop import Loop
@@ -151,23 +219,32 @@ def cmd_listen(ctx: Context) -> int:
     ctx = replace(ctx, settings=replace(ctx.settings, wake_word=_wake_word(ctx)))
     args, settings = ctx.args, ctx.settings
     model_dir = _model_dir(ctx)
+    # The files named are looked at before the model loads (seconds, and hundreds of MB).
+    if args.speak_to:
+        refuse_special(args.speak_to, writing=True)
+    source: Any = None
+    if args.input:
+        from voice_glimmers.voice.audio import WavSource
+
+        refuse_special(args.input, writing=False)  # a pipe or a device would be waited on
+        source = WavSource(args.input, realtime=args.realtime)  # reads the WAV header now
+    # On a terminal the words heard and said are shown; in a log (a service's journal)
+    # they are not kept unless asked for with -v.
+    display = Display(sys.stderr, show_words=sys.stderr.isatty() or bool(args.verbose))
     events_stream = None
     if args.events == "-":
         events_stream = sys.stdout
     elif args.events:
-        try:
-            events_stream = open(args.events, "a", encoding="utf-8")  # noqa: SIM115
-        except OSError as err:
-            raise GlimmersError(f"Cannot write events to {args.events}: {err.strerror}") from None
-    # On a terminal the words heard and said are shown; in a log (a service's journal)
-    # they are not kept unless asked for with -v.
-    display = Display(sys.stderr, show_words=sys.stderr.isatty() or bool(args.verbose))
+        events_stream, note = _open_events(Path(args.events))
+        if note:
+            display.line("note", note)
     events = EventLog(events_stream)
+    language = _language(ctx)
     store = ctx.open_store()
     speaker: Any = None
-    source: Any = None
     try:
-        dialogue = _dialogue(ctx, store, question_timeout=settings.question_timeout_seconds)
+        dialogue = _dialogue(ctx, store, language,
+                             question_timeout=settings.question_timeout_seconds)
         display.line("model", str(model_dir))
         from voice_glimmers.voice.models import model_language
 
@@ -197,11 +274,7 @@ def cmd_listen(ctx: Context) -> int:
             from voice_glimmers.voice.speakers import Pyttsx3Speaker
 
             speaker = Pyttsx3Speaker(_voice(ctx), on_event=speech_event)
-        if args.input:
-            from voice_glimmers.voice.audio import WavSource
-
-            source = WavSource(args.input, realtime=args.realtime)
-        else:
+        if source is None:
             from voice_glimmers.voice.microphone import MicSource
 
             source = MicSource(args.device, on_status=lambda text: display.line("microphone", text))

@@ -17,6 +17,7 @@ from pathlib import Path
 from voice_glimmers import __version__
 from voice_glimmers.app import assistant, journal, tools
 from voice_glimmers.app.context import Context, make_context
+from voice_glimmers.core.display import printable
 from voice_glimmers.core.errors import GlimmersError
 
 Command = Callable[[Context], int]
@@ -32,8 +33,7 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument(
         "--db",
-        type=Path,
-        default=default,
+        default=default,  # text: an empty --db "" is said, not taken as this folder
         metavar="PATH",
         help="the glimmer database file (default: in your data folder)",
     )
@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(make_context(args))
     except GlimmersError as err:
-        print(f"voice-glimmers: {err}", file=sys.stderr)
+        print(f"voice-glimmers: {printable(str(err))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("", file=sys.stderr)
@@ -204,8 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # the process edge: one line for a person, details with -v
         _LOGGER.debug("unexpected error", exc_info=True)
         print(
-            f"voice-glimmers: something unexpected went wrong ({type(err).__name__}: {err}). "
-            "Run again with -v for details.",
+            "voice-glimmers: something unexpected went wrong "
+            f"({type(err).__name__}: {printable(str(err))}). Run again with -v for details.",
             file=sys.stderr,
         )
         return 70

@@ -6,10 +6,12 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from voice_glimmers.app.settings import Settings, load_settings
 from voice_glimmers.core.clock import Clock, PinnedClock, parse_moment, system_clock
+from voice_glimmers.core.errors import GlimmersError
 
 if TYPE_CHECKING:
     from voice_glimmers.core.protocols import Likeness
@@ -50,7 +52,12 @@ class Context:
 def make_context(args: argparse.Namespace) -> Context:
     settings = load_settings()
     if args.db is not None:
-        settings = settings.with_overrides(db_path=args.db)
+        if not args.db.strip():
+            raise GlimmersError("--db needs a file name, such as --db ~/glimmers.json")
+        settings = settings.with_overrides(db_path=Path(args.db))
+    if settings.db_path.is_dir():
+        raise GlimmersError(f"The glimmer database {settings.db_path} is a folder; name a file, "
+                            f"such as {settings.db_path / 'glimmers.json'}")
     now_text = args.now or os.environ.get("VOICE_GLIMMERS_NOW")
     clock: Clock = PinnedClock(parse_moment(now_text)) if now_text else system_clock
     return Context(settings=settings, clock=clock, args=args)

@@ -17,6 +17,7 @@ from pathlib import Path
 from voice_glimmers.app.context import Context, open_store
 from voice_glimmers.core.clock import glimmer_day, parse_moment
 from voice_glimmers.core.days import DateRange
+from voice_glimmers.core.display import printable
 from voice_glimmers.core.errors import GlimmersError, UnknownWhen
 
 _LOGGER = logging.getLogger(__name__)
@@ -82,10 +83,15 @@ def moment_at(
 
 
 def write_file(path: Path, text: str) -> Path:
-    """Write `text` to `path` all at once (created private, 0600); returns the full path."""
-    from voice_glimmers.core.files import describe_os_error, write_atomically
+    """Write `text` to `path` all at once (created private, 0600); returns the full path.
+
+    Only a regular file is replaced: a folder, a named pipe, a device or a link named
+    here is refused in one line and left as it is.
+    """
+    from voice_glimmers.core.files import describe_os_error, refuse_special, write_atomically
 
     path = path.expanduser().absolute()
+    refuse_special(path, writing=True)
     try:
         os.close(write_atomically(path, text.encode("utf-8")))
     except OSError as err:
@@ -93,9 +99,14 @@ def write_file(path: Path, text: str) -> Path:
     return path
 
 
+def to_screen(path: Path | None) -> bool:
+    """-o names the screen: none given, or '-'."""
+    return path is None or str(path) == "-"
+
+
 def write_output(text: str, path: Path | None) -> None:
-    """To stdout, or to `path` atomically (created private, 0600)."""
-    if path is None:
+    """To stdout (no path, or '-'), or to `path` atomically (created private, 0600)."""
+    if path is None or to_screen(path):
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -156,14 +167,14 @@ def cmd_add(ctx: Context) -> int:
     else:
         refused = _refusal(screen.judge(text).content, s.crisis_message)
         if refused:
-            print(f"voice-glimmers: {refused}", file=sys.stderr)
+            print(f"voice-glimmers: {printable(refused)}", file=sys.stderr)
             return 1
         tags = tag_text(text, language.tags)
     with open_store(s, ctx.clock) as store:
         glimmer = store.add(text, at=at, source="text", tags=tags)
         today = store.day_of(now)
     when = "" if glimmer.day == today else f" for {long_date(glimmer.day)}"
-    print(f"Saved{when} (id {glimmer.id}): {glimmer.text}")
+    print(f"Saved{when} (id {glimmer.id}): {printable(glimmer.text)}")
     return 0
 
 
@@ -230,7 +241,7 @@ def cmd_undo(ctx: Context) -> int:
     if restored is None:
         print("There is nothing deleted to bring back.")
     else:
-        print(f"Brought back (id {restored.id}): {restored.text}")
+        print(f"Brought back (id {restored.id}): {printable(restored.text)}")
     return 0
 
 
@@ -246,7 +257,7 @@ def cmd_delete(ctx: Context) -> int:
         ) from None
     with open_store(ctx.settings, ctx.clock) as store:
         deleted = store.delete(glimmer_id, at=ctx.clock())
-    print(f"Deleted (id {deleted.id}): {deleted.text}")
+    print(f"Deleted (id {deleted.id}): {printable(deleted.text)}")
     print("'voice-glimmers undo' brings it back if you'd like it.")
     return 0
 
@@ -270,7 +281,7 @@ def cmd_export(ctx: Context) -> int:
             glimmers = store.between(span.start, span.end)
     write = {"md": to_markdown, "csv": to_csv, "json": to_json}[ctx.args.format]
     write_output(write(glimmers), ctx.args.output)
-    if ctx.args.output:
+    if not to_screen(ctx.args.output):
         print(f"Wrote your glimmers to {ctx.args.output}", file=sys.stderr)
     return 0
 
@@ -282,7 +293,8 @@ def cmd_import(ctx: Context) -> int:
 
     s = ctx.settings
     path = ctx.args.file
-    glimmers = read_glimmers(read_input(path), name=str(path), day_start_hour=s.day_start_hour)
+    glimmers = read_glimmers(read_input(path), name=str(path), day_start_hour=s.day_start_hour,
+                             now=ctx.clock())
     _, screen = load_screen(s)
     # Words of danger or a hard feeling are not brought in; the file is left as it is, and
     # nothing of theirs is echoed here.
@@ -299,7 +311,7 @@ def cmd_import(ctx: Context) -> int:
     if aside:
         line += (f"; {aside} that sounded painful {'stays' if aside == 1 else 'stay'} "
                  f"only in {path.name}, not in your glimmers")
-    print(line + ".")
+    print(printable(line + "."))
     return 0
 
 
@@ -331,8 +343,8 @@ def _export_therapy(ctx: Context) -> int:
 
     glimmers, start, end, today = _look_back(ctx)
     text = therapy_markdown(glimmers, start, end, today=today)
-    if ctx.args.output is None:
-        sys.stdout.write(text)
+    if to_screen(ctx.args.output):
+        write_output(text, None)
         return 0
     path = write_file(ctx.args.output, text)
     print(f"Your therapy summary is at {path}")

@@ -16,6 +16,13 @@ from typing import Any
 from voice_glimmers import APP_NAME
 from voice_glimmers.core.errors import GlimmersError
 
+MAX_WAIT_SECONDS = 3600.0
+"""The longest follow_up_seconds or question_timeout_seconds: an hour is already far more
+than a conversation waits."""
+
+MAX_SETTINGS_BYTES = 1_000_000
+"""The largest settings file read (a full one is about 1 kB)."""
+
 DEFAULT_CRISIS_MESSAGE = (
     "I'm really glad you told me. You don't have to carry this alone. "
     "Please reach out to someone now: a person you trust, a crisis line, "
@@ -79,13 +86,12 @@ class Settings:
             problem = (
                 f"week_start should be from 0 (Monday) to 6 (Sunday), not {self.week_start}"
             )
-        elif not self.follow_up_seconds >= 0:
-            problem = f"follow_up_seconds should be 0 or more, not {self.follow_up_seconds}"
-        elif not self.question_timeout_seconds >= 0:
-            problem = (
-                "question_timeout_seconds should be 0 or more, "
-                f"not {self.question_timeout_seconds}"
-            )
+        elif not 0 <= self.follow_up_seconds <= MAX_WAIT_SECONDS:  # nan and inf fail too
+            problem = (f"follow_up_seconds should be from 0 to {MAX_WAIT_SECONDS:.0f} seconds, "
+                       f"not {self.follow_up_seconds}")
+        elif not 0 <= self.question_timeout_seconds <= MAX_WAIT_SECONDS:
+            problem = (f"question_timeout_seconds should be from 0 to {MAX_WAIT_SECONDS:.0f} "
+                       f"seconds, not {self.question_timeout_seconds}")
         elif self.speech_rate is not None and not 20 <= self.speech_rate <= 600:
             problem = (
                 f"speech_rate should be from 20 to 600 words a minute, not {self.speech_rate}"
@@ -106,6 +112,9 @@ class Settings:
 
 def _coerce(name: str, value: Any) -> Any:
     """Turn a TOML or environment value into the type the setting needs."""
+    if name == "db_path" and not str(value).strip():
+        raise GlimmersError("The setting db_path (VOICE_GLIMMERS_DB) is empty; give it a file "
+                            "name, or leave it out to keep glimmers in the usual place")
     if name in ("db_path", "model_path"):
         return Path(os.path.expanduser(str(value))) if value not in (None, "") else None
     if name == "reflection_time":
@@ -120,8 +129,7 @@ def _coerce(name: str, value: Any) -> Any:
                 f"reflection_time '{value}' should look like 20:30, or 'off'"
             ) from None
     if name == "wake_word":
-        text = str(value).strip().lower()
-        return None if text in ("", "none", "off") else text
+        return parse_wake_word(str(value))
     if name == "satellite_read_backs":
         if isinstance(value, bool):
             return value
@@ -136,6 +144,46 @@ def _coerce(name: str, value: Any) -> Any:
     return str(value)
 
 
+def parse_wake_word(text: str) -> str | None:
+    """The wake word as given (lower case), or None for 'none' or 'off': act on everything.
+
+    Empty stays empty, and the settings check refuses it: acting on everything is said
+    in words, never by leaving the word out.
+    """
+    text = text.strip().lower()
+    return None if text in ("none", "off") else text
+
+
+def _read_settings_file(path: Path, *, named: bool) -> dict[str, Any]:
+    """The settings in `path` ({} when there is no such file and none was named)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from voice_glimmers.core.files import describe_os_error, read_regular_file
+
+    try:
+        raw = read_regular_file(path, MAX_SETTINGS_BYTES)
+    except (FileNotFoundError, NotADirectoryError):
+        if named:
+            raise GlimmersError(f"The settings file {path} does not exist") from None
+        return {}
+    except OSError as err:
+        raise GlimmersError(
+            f"The settings file {path} could not be read: {describe_os_error(err)}"
+        ) from None
+    except GlimmersError as err:  # a pipe, a device or a folder in its place, or too large
+        raise type(err)(f"The settings file {err}") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise GlimmersError(
+            f"The settings file {path} is not text; it should be TOML, as in the README"
+        ) from None
+    except tomllib.TOMLDecodeError as err:
+        raise GlimmersError(f"The settings file {path} could not be read: {err}") from None
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, config_file: Path | None = None
 ) -> Settings:
@@ -143,19 +191,7 @@ def load_settings(
     env = os.environ if env is None else env
     named = config_file or env.get("VOICE_GLIMMERS_CONFIG")
     path = Path(named) if named else user_config_file()
-    values: dict[str, Any] = {}
-    if named and not path.is_file():
-        raise GlimmersError(f"The settings file {path} does not exist (or is not a file)")
-    if path.is_file():
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover
-            import tomli as tomllib
-        try:
-            with path.open("rb") as stream:
-                values.update(tomllib.load(stream))
-        except (OSError, tomllib.TOMLDecodeError) as err:
-            raise GlimmersError(f"The settings file {path} could not be read: {err}") from None
+    values = _read_settings_file(path, named=bool(named))
     names = {f.name for f in fields(Settings)}
     unknown = sorted(set(values) - names)
     if unknown:

@@ -14,8 +14,10 @@ def cmd_understand(ctx: Context) -> int:
     """Show what each utterance means: the words of TEXT as one, or one per stdin line."""
     import json
 
+    from voice_glimmers.app.lines import read_line
     from voice_glimmers.app.settings import intents_dir
     from voice_glimmers.core.clock import glimmer_day
+    from voice_glimmers.core.errors import TooLarge
     from voice_glimmers.language.bundle import Language
     from voice_glimmers.understand.matcher import describe
     from voice_glimmers.understand.utterance import understand_said
@@ -28,8 +30,16 @@ def cmd_understand(ctx: Context) -> int:
         if ctx.args.text:
             yield " ".join(ctx.args.text)
             return
-        for raw in sys.stdin.buffer:  # bytes: a line that is not UTF-8 cannot stop the rest
-            yield raw.decode("utf-8", "replace").rstrip("\r\n")
+        while True:
+            try:
+                # bounded, and bytes: a line that is not UTF-8 cannot stop the rest
+                line = read_line(getattr(sys.stdin, "buffer", sys.stdin))
+            except TooLarge as err:
+                print(f"voice-glimmers: {err}", file=sys.stderr)
+                continue
+            if line is None:
+                return
+            yield line
 
     for line in utterances():
         today = glimmer_day(ctx.clock(), ctx.settings.day_start_hour)

@@ -25,6 +25,15 @@ class StoreTooNew(StoreError):
     """The database was written by a newer version of voice-glimmers."""
 
 
+class Refused(GlimmersError):
+    """A path names a folder, a pipe, a device or a link where a file was wanted (said in
+    one line; core.files.NotAFile is the disk's own error, before it is put in words)."""
+
+
+class TooLarge(GlimmersError):
+    """Input longer than voice-glimmers reads: a line, a file or a field."""
+
+
 class NotFound(GlimmersError):
     """No glimmer with that id."""
 

@@ -19,6 +19,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from voice_glimmers.core.errors import Refused, TooLarge
+
 _PROBLEMS = {
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is used up",
@@ -171,6 +173,45 @@ def is_unfinished_write(candidate: str, name_pattern: str) -> bool:
     name matches the regular expression `name_pattern` (and nothing else's temp: the
     temps of `a.json2` or `a.json.csv` are not those of `a.json`)."""
     return re.fullmatch(rf"\.(?:{name_pattern})\.[a-z0-9_]+\.tmp", candidate) is not None
+
+
+def refuse_special(path: Path, *, writing: bool) -> None:
+    """Refused (a one-line GlimmersError) when `path` is there and is not a regular file.
+
+    A target to write is looked at itself: a link is refused, since replacing it would
+    break it and writing through it could reach anything (/proc/self/fd/1, a device).
+    A file to read is looked at through its links. Nothing there is fine.
+    """
+    try:
+        file_status(path, follow_links=not writing)
+    except NotAFile as err:
+        if writing:
+            raise Refused(f"Cannot write {path}: it is {err.kind}, not a file, so I left it "
+                          "as it is; name a file to write to") from None
+        raise Refused(f"{path} is {err.kind}, not a file I can read") from None
+    except OSError:
+        return  # it cannot be looked at: opening it says why
+
+
+def size_words(size: int) -> str:
+    """A size as a person reads it: 2,048 bytes, 52 MB."""
+    return f"{size:,} bytes" if size < 1_000_000 else f"{size / 1_000_000:,.0f} MB"
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """All of the regular file `path` (through links), which may hold at most `limit`
+    bytes, as read_file reads it: a pipe is never waited on, a device never read, and no
+    more than `limit` bytes are held. Refused and TooLarge are one line for a person."""
+    try:
+        data = read_file(path, limit=limit, follow_links=True)
+    except NotAFile as err:
+        raise Refused(f"{path} is {err.kind}, not a file I can read") from None
+    except FileTooLarge:
+        raise TooLarge(f"{path} is larger than I read (the most is {size_words(limit)})") \
+            from None
+    if data is None:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
+    return data
 
 
 def fsync_folder(folder: Path) -> None:

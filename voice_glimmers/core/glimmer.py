@@ -11,7 +11,11 @@ from voice_glimmers.core.errors import InvalidText
 
 SOURCES = ("voice", "text", "import")
 MAX_TEXT_LENGTH = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters are not words: C0 (but tab, line feed and carriage return, which
+# are white space), DEL and C1 (U+0080 to U+009F: never typed, and many terminals take
+# U+009B as the start of an escape). Everything else is kept as given, and shown safely
+# by core.display.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"[\w']+")
 LITTLE_WORDS = frozenset(
     "a an the my our your his her their of with about and or to in on at for from".split()

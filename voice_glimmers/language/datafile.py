@@ -3,12 +3,13 @@ tags, safety, the registry), or saying which file is wrong and why, as an Intent
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from voice_glimmers.core.errors import IntentFileError
+from voice_glimmers.core.errors import GlimmersError, IntentFileError
 
 T = TypeVar("T")
 
@@ -24,14 +25,32 @@ def read_yaml(stream: IO[str], name: str) -> Any:
         raise IntentFileError(f"{name}: not valid YAML ({err})") from None
 
 
+MAX_DATA_FILE_BYTES = 8_000_000
+"""The largest language file read (the biggest that ships is about 40 kB)."""
+
+
+def read_text_file(path: Path) -> str:
+    """A language file's text: a regular UTF-8 file of at most MAX_DATA_FILE_BYTES.
+
+    A named pipe, a device or a folder in its place is refused without waiting on it,
+    and a file that is too large before it is read; each as an IntentFileError naming it.
+    """
+    from voice_glimmers.core.files import read_regular_file
+
+    try:
+        return read_regular_file(path, MAX_DATA_FILE_BYTES).decode("utf-8")
+    except OSError as err:
+        raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise IntentFileError(f"{path}: is not UTF-8 text") from None
+    except GlimmersError as err:  # not a regular file, or too large
+        raise IntentFileError(str(err)) from None
+
+
 def read_data_file(folder: Path, filename: str, parse: Callable[[IO[str], str], T]) -> T:
     """`parse(stream, name)` on folder/filename; IntentFileError when it cannot be read."""
     path = folder / filename
-    try:
-        with path.open(encoding="utf-8") as stream:
-            return parse(stream, str(path))
-    except OSError as err:
-        raise IntentFileError(f"{path}: cannot be read ({err.strerror})") from None
+    return parse(io.StringIO(read_text_file(path)), str(path))
 
 
 def packaged_intents() -> Path:

@@ -11,6 +11,7 @@ is wrong. Matching lives in understand/.
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import IO, Any
 
 from voice_glimmers.core.errors import IntentFileError
 from voice_glimmers.core.words import plain_words
-from voice_glimmers.language.datafile import packaged_intents
+from voice_glimmers.language.datafile import packaged_intents, read_text_file
 from voice_glimmers.language.phrase_table import FREE_SLOTS, Phrase, PhraseTable
 from voice_glimmers.language.registry import Registry
 
@@ -87,17 +88,11 @@ def load_dir(folder: Path, registry: Registry | None = None) -> Intents:
     if not files:
         raise IntentFileError(f"{folder}: no intent files in {folder / 'sentences'}")
     streams: list[IO[str]] = []
-    try:
-        for path in files:
-            streams.append(path.open(encoding="utf-8"))
-        return load_streams(streams, registry or Registry.beside(folder))
-    except OSError as err:
-        raise IntentFileError(f"{err.filename}: cannot be read: {err.strerror}") from None
-    except UnicodeDecodeError as err:
-        raise IntentFileError(f"{folder}: an intent file is not UTF-8 text: {err}") from None
-    finally:
-        for stream in streams:
-            stream.close()
+    for path in files:
+        stream = io.StringIO(read_text_file(path))
+        stream.name = str(path)  # type: ignore[attr-defined]  # for load_streams' messages
+        streams.append(stream)
+    return load_streams(streams, registry or Registry.beside(folder))
 
 
 def load_streams(streams: Sequence[IO[str]], registry: Registry | None = None) -> Intents:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from string import Formatter
 from typing import IO, Any
 
 from voice_glimmers.core.errors import IntentFileError
 from voice_glimmers.language.datafile import read_data_file, read_yaml
+
+SLOTS = frozenset({
+    "wake", "text", "count", "glimmers", "range", "query", "when", "ago", "are", "them",
+    "examples", "file",
+})
+"""The {placeholders} the assistant fills in. Each is checked when replies are loaded, so
+that a broken one is said at the start, never after a glimmer was saved."""
 
 REFLECTION_KEYS = (
     "openings", "today_intro", "prompts", "on_this_day", "none_today",
@@ -16,10 +24,28 @@ REFLECTION_KEYS = (
 )
 
 
+def _check_placeholders(text: str, where: str) -> None:
+    """IntentFileError naming `where` unless every {placeholder} in `text` is one of SLOTS,
+    plainly (no index, attribute or format), and every brace is matched or doubled."""
+    try:
+        fields = [(name, spec, conversion)
+                  for _, name, spec, conversion in Formatter().parse(text) if name is not None]
+    except ValueError as err:
+        raise IntentFileError(f"{where} has a broken {{placeholder}} ({err}) in {text!r}; "
+                              "write {{ and }} for a brace itself") from None
+    for name, spec, conversion in fields:
+        if name not in SLOTS or spec or conversion:
+            known = ", ".join(f"{{{slot}}}" for slot in sorted(SLOTS))
+            raise IntentFileError(f"{where} has the placeholder {{{name}}} in {text!r}, "
+                                  f"which is not one the assistant fills in ({known})")
+
+
 def _variants(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (value,)
+        value = [value]
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        for text in value:
+            _check_placeholders(text, where)
         return tuple(value)
     raise IntentFileError(f"{where} should be a text or a list of texts")
 

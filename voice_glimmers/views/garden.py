@@ -211,8 +211,14 @@ def _calendar(summary: Summary, today: date, week_start: int) -> str:
             f"<table class=\"month\"><caption>{calendar.month_name[month]} {year}</caption>\n"
             f"<thead><tr>{head}</tr></thead>\n<tbody>\n"
         )
-        for week in cal.monthdatescalendar(year, month):
-            cells = [_cell(day, month, summary, days.get(day, ()), today) for day in week]
+        # Day numbers, 0 outside the month: no date is made past the calendar's last
+        # day (9999-12-31), as the weeks around December 9999 would.
+        for week in cal.monthdayscalendar(year, month):
+            cells = [
+                _cell(date(year, month, n), summary, days.get(date(year, month, n), ()), today)
+                if n else "<td class=\"pad\"></td>"
+                for n in week
+            ]
             out.append("<tr>" + "".join(cells) + "</tr>\n")
         out.append("</tbody></table>\n")
     out.append("</div>\n<p class=\"legend\" aria-hidden=\"true\">Glimmers on a day:")
@@ -223,10 +229,7 @@ def _calendar(summary: Summary, today: date, week_start: int) -> str:
     return "".join(out)
 
 
-def _cell(day: date, month: int, summary: Summary, glimmers: tuple[Glimmer, ...],
-          today: date) -> str:
-    if day.month != month:
-        return "<td class=\"pad\"></td>"
+def _cell(day: date, summary: Summary, glimmers: tuple[Glimmer, ...], today: date) -> str:
     num = f"<span class=\"num\">{day.day}</span>"
     if not summary.start <= day <= summary.end:
         return f"<td class=\"out\"><span class=\"cell\" aria-hidden=\"true\">{num}</span></td>"

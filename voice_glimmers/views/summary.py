@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from voice_glimmers.core.days import long_date, short_date
 from voice_glimmers.core.glimmer import Glimmer
@@ -83,7 +83,7 @@ def plural(count: int, word: str) -> str:
     return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
-def _markdown_text(text: str) -> str:
+def markdown_text(text: str) -> str:
     """A person's words as Markdown that shows exactly those words, on one line."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
@@ -119,7 +119,7 @@ def therapy_markdown(
         f"on {plural(summary.day_count, 'day')}"
     )
     if summary.by_tag:
-        themes = ", ".join(f"{_markdown_text(label)} ({count})" for label, count in summary.by_tag)
+        themes = ", ".join(f"{markdown_text(label)} ({count})" for label, count in summary.by_tag)
         lines.append(f"- Senses and themes they came through: {themes}")
     if summary.untagged_count:
         lines.append(f"- Without a sense or theme noted: {summary.untagged_count}")
@@ -127,9 +127,9 @@ def therapy_markdown(
     for day, day_glimmers in summary.by_day:
         lines += [f"### {long_date(day)}", ""]
         for glimmer in day_glimmers:
-            entry = f"- {glimmer.created_at:%H:%M}: {_markdown_text(glimmer.text)}"
+            entry = f"- {glimmer.created_at:%H:%M}: {markdown_text(glimmer.text)}"
             if glimmer.tags:
-                labels = ", ".join(_markdown_text(tag_label(t)) for t in glimmer.tags)
+                labels = ", ".join(markdown_text(tag_label(t)) for t in glimmer.tags)
                 entry += f" *({labels})*"
             lines.append(entry)
         lines.append("")
@@ -151,7 +151,9 @@ def look_back_range(
     LOOK_BACK_WEEKS weeks ending today when there are none. None if `when` names no range.
     """
     if when is None or not when.strip():
-        return today - timedelta(weeks=LOOK_BACK_WEEKS) + timedelta(days=1), today
+        # from the calendar's first day when today is nearer to it than that
+        first = max(1, today.toordinal() - 7 * LOOK_BACK_WEEKS + 1)
+        return date.fromordinal(first), today
     found = resolve_when(when, today, week_start=week_start)
     return None if found is None else (found.start, found.end)
 

@@ -162,8 +162,10 @@ class Pyttsx3Speaker(_Closing):
             try:
                 self._speak(synthesizer, generation, text)
             except Exception as err:  # the thread must outlive any one reply
-                if not isinstance(err, SpeechOutputError):
-                    _LOGGER.exception("speaking %r failed", text)
+                if not isinstance(err, SpeechOutputError):  # the words only with -v
+                    _LOGGER.error("speaking a reply of %d words failed", len(text.split()),
+                                  exc_info=True)
+                    _LOGGER.debug("the reply was %r", text)
                     err = SpeechOutputError(f"Speech failed: {err}")
                 _LOGGER.warning("%s", err)
                 with self._cond:
