@@ -6,7 +6,8 @@ A real `voice-glimmers serve` process, 10,000 glimmers in its file, and satellit
 Home Assistant's agent is: the `wyoming` library's AsyncTcpClient, a new connection per
 sentence, the same context keys. 1, 10 and 50 satellites speak at once, each sending
 its next sentence as soon as it has its answer (so at 10 and 50 they queue behind each
-other: a sentence is answered one at a time). The mix is what people say: a new glimmer
+other: a sentence is answered one at a time); then 10 satellites each speaking about
+every two seconds, as a lively home might. The mix is what people say: a new glimmer
 (two in five, each different, so the screen judges each afresh), "what were my glimmers
 today", "how many glimmers this week", "I need a glimmer", "find glimmers about rain".
 
@@ -42,6 +43,7 @@ from wyoming.handle import Handled
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)
 STORED = 10_000
 TARGET_P99_MS, TARGET_ADDED_MS = 100.0, 5.0
+PACE_SECONDS = 2.0  # a satellite in a lively room: a sentence about every two seconds
 WHAT = ("a robin", "the cat", "warm tea", "soft music", "the sunset", "a kind neighbour",
         "fresh bread", "my dog", "the quiet", "a good book", "rain on the roof", "clean sheets",
         "a slow breakfast", "the first snow", "my sister's laugh", "a warm scarf")
@@ -139,6 +141,28 @@ async def satellites(port: int, count: int, total: int) -> tuple[list[float], fl
     return times, time.perf_counter() - started
 
 
+async def paced(port: int, count: int, total: int, every: float) -> list[float]:
+    """`count` satellites each speaking about every `every` seconds (random gaps, as people
+    do), `total` sentences between them: the latency a person in one room feels."""
+    import random
+
+    rng = random.Random(0)
+    mix = sentences()
+    times: list[float] = []
+    sent = 0
+
+    async def satellite(n: int) -> None:
+        nonlocal sent
+        await asyncio.sleep(rng.uniform(0, every))
+        while sent < total:
+            sent += 1
+            times.append(await one(port, next(mix), f"assist_satellite.paced{n}"))
+            await asyncio.sleep(rng.expovariate(1 / every))
+
+    await asyncio.gather(*(satellite(n) for n in range(count)))
+    return times
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -181,6 +205,7 @@ def main() -> int:
                 times, seconds = asyncio.run(satellites(port, count, args.sentences))
                 rows.append((count, len(times) / seconds, statistics.median(times),
                              percentile(times, 0.99)))
+            calm = asyncio.run(paced(port, 10, args.sentences, PACE_SECONDS))
             start_mb = rss_mb(proc.pid)
             samples = [start_mb]
             step = max(1, args.memory // 10)
@@ -200,7 +225,9 @@ def main() -> int:
     print(f"| in-process baseline (1) | {1000 / statistics.mean(base):.0f} | "
           f"{statistics.median(base):.1f} | {percentile(base, 0.99):.1f} |")
     for count, rate, p50, p99 in rows:
-        print(f"| {count} | {rate:.0f} | {p50:.1f} | {p99:.1f} |")
+        print(f"| {count}, each at once again | {rate:.0f} | {p50:.1f} | {p99:.1f} |")
+    print(f"| 10, each about every {PACE_SECONDS:.0f} s | {10 / PACE_SECONDS:.0f} | "
+          f"{statistics.median(calm):.1f} | {percentile(calm, 0.99):.1f} |")
     added = rows[0][2] - statistics.median(base)
     ten_p99 = rows[1][3]
     growth = samples[-1] - samples[1]
