@@ -71,6 +71,25 @@ def test_a_frozen_sound_server_never_hangs_listen(tmp_path, pulse_server, frozen
     assert native_noise(lines) == [], err
 
 
+def test_a_sound_server_frozen_before_listen_starts_is_one_line(tmp_path, pulse_server):
+    """Starting PortAudio asks the server for its devices; frozen, that took minutes."""
+    pulse_server.freeze()
+    try:
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "voice_glimmers", "listen", "--device", "pulse", "--no-speak",
+             "--db", str(tmp_path / "g.json")],
+            env=pulse_server.env, capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - started
+    finally:
+        pulse_server.thaw()
+    assert done.returncode == 1, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("voice-glimmers: ") and "not answering" in last, done.stderr
+    assert "Traceback" not in done.stderr and native_noise(done.stderr.splitlines()) == []
+    assert took < 20  # the model loads, then five seconds for the sound system
+
+
 def test_while_the_sound_server_is_gone_listen_says_so_once_and_waits_quietly(
         tmp_path, pulse_server):
     err_path = tmp_path / "stderr.txt"

@@ -20,6 +20,7 @@ from voice_glimmers.voice.native import (
     OPEN_SECONDS,
     NotAnswering,
     call_within,
+    import_sounddevice,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,12 +43,14 @@ class DeviceInfo:
 
 def _sounddevice():
     try:
-        import sounddevice
+        return import_sounddevice()
     except OSError as err:  # the PortAudio library itself is missing
         raise AudioDeviceError(
             f"the sound system cannot start ({err}); install PortAudio (Debian: libportaudio2)"
         ) from None
-    return sounddevice
+    except NotAnswering:
+        raise AudioDeviceError(f"{NOT_ANSWERING}, so the microphone cannot be used; restart "
+                               "it, or log out and in again") from None
 
 
 def list_devices() -> list[DeviceInfo]:

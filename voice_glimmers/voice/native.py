@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import importlib
 import logging
+import os
 import platform
 import sys
 import threading
@@ -91,6 +93,24 @@ def call_within(call: Callable[[], T], seconds: float, *,
     if not ok:
         raise value
     return value
+
+
+def import_sounddevice() -> Any:
+    """The sounddevice module, imported within OPEN_SECONDS. Importing it starts PortAudio,
+    which asks the sound server for its devices: a frozen server holds that for minutes.
+    Raises NotAnswering, or the import's own error (OSError: no PortAudio library).
+
+    sounddevice points file descriptor 2 at /dev/null while PortAudio starts; an import
+    left behind would keep it there, and every line voice-glimmers writes would be lost."""
+    stderr = os.dup(2)
+    try:
+        return call_within(lambda: importlib.import_module("sounddevice"), OPEN_SECONDS)
+    except NotAnswering:
+        os.dup2(stderr, 2)
+        raise
+    finally:
+        os.close(stderr)
+
 
 
 def _keep_portaudio_at_exit() -> None:

@@ -22,6 +22,7 @@ from voice_glimmers.voice.native import (
     OPEN_SECONDS,
     NotAnswering,
     call_within,
+    import_sounddevice,
     quiet_native_output,
 )
 from voice_glimmers.voice.synthesis import Speech
@@ -48,12 +49,14 @@ class _NeverStarted(Exception):
 
 def _sounddevice() -> Any:
     try:
-        import sounddevice
+        return import_sounddevice()
     except (ImportError, OSError) as err:
         raise SpeechOutputError(
             f"Speech cannot be played ({err}); install libportaudio2, or use --no-speak"
         ) from None
-    return sounddevice
+    except NotAnswering:
+        raise SpeechOutputError(f"Speech cannot be played: {NOT_ANSWERING}; {_TRY_INSTEAD}"
+                                ) from None
 
 
 class Player:
