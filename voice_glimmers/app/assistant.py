@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from voice_glimmers.app.context import Context
-from voice_glimmers.core.errors import GlimmersError
+from voice_glimmers.core.errors import GlimmersError, SpeechOutputError
 
 _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -67,24 +67,22 @@ def _speaker(ctx: Context, *, to_wav: Path | None = None):
 
 def _print_and_say(parts, speaker) -> bool:
     """Each part of a reply on its own line, and spoken when there is a speaker. A speaker
-    that fails is said once, and still tried for each part; False if it failed."""
-    from voice_glimmers.core.errors import SpeechOutputError
-
+    that fails is said once and still tried for the parts after; False if it failed."""
     spoken = True
 
     def told(err: SpeechOutputError) -> None:
         nonlocal spoken
+        if spoken:
+            print(f"voice-glimmers: {err}", file=sys.stderr)
         spoken = False
-        print(f"voice-glimmers: {err}", file=sys.stderr)
 
     for part in parts:
         print(part, flush=True)
         if speaker is not None:
             try:
                 speaker.say(part)
-            except SpeechOutputError as err:  # about an earlier part: this one is tried too
+            except SpeechOutputError as err:
                 told(err)
-                speaker.say(part)
     if speaker is not None:
         try:
             speaker.wait()
@@ -134,11 +132,16 @@ def cmd_reflect(ctx: Context) -> int:
     speaker = None
     if ctx.args.to_wav or ctx.args.speak:
         speaker = _speaker(ctx, to_wav=ctx.args.to_wav)
+    spoken = True
     try:
         spoken = _print_and_say(reply.parts, speaker)
     finally:
         if speaker is not None:
-            speaker.close()
+            try:
+                speaker.close()
+            except SpeechOutputError:
+                if spoken:  # not said yet
+                    raise
     if ctx.args.to_wav:
         print(f"Wrote the reflection to {ctx.args.to_wav}", file=sys.stderr)
     return 0 if spoken else 1

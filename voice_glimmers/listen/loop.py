@@ -224,7 +224,7 @@ class Loop:
         try:
             self.speaker.say(text)
         except SpeechOutputError as err:
-            self.display.line("problem", f"{err} (the reply is shown here instead)")
+            self.display.line("problem", str(err))  # once while it is away; still tried
             self.events.emit(Problem(str(err)))
 
     def _named_us(self, text: str) -> bool:

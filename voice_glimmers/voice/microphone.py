@@ -224,7 +224,6 @@ class MicSource:
         closed = self._close_stream()
         if self._closed.is_set():
             return False
-        self._blocks.clear()  # a frozen stream may still hand over a last stale block
         retry = f"Trying again every {RETRY_SECONDS:g} seconds."
         if closed:
             self._status(f"The microphone '{name}' stopped sending sound. {retry}")
@@ -239,6 +238,7 @@ class MicSource:
                 continue
             if self._closed.is_set():
                 return False
+            self._blocks.clear()  # anything the lost stream left is from before the break
             self._status(f"The microphone '{self.device_name}' is back.")
             return True
         return False

@@ -112,7 +112,6 @@ def import_sounddevice() -> Any:
         os.close(stderr)
 
 
-
 def _keep_portaudio_at_exit() -> None:
     """sounddevice shuts PortAudio down at exit (Pa_Terminate), which closes every stream
     and so would wait forever for a call left behind: once one is, skip that."""

@@ -108,13 +108,15 @@ class Pyttsx3Speaker(_Closing):
         self._raise_error()
 
     def say(self, text: str) -> None:
-        self._raise_error()
+        """Queue a reply; then raise what an earlier one left, if anything (this one is
+        still tried: a speaker that went away may be back)."""
         if self._closed:
             raise SpeechOutputError("The speaker is already closed")
         if text.strip():
             with self._cond:
                 self._pending += 1
                 self._queue.put((self._generation, text))
+        self._raise_error()
 
     def stop(self) -> None:
         with self._cond:
