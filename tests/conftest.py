@@ -100,7 +100,34 @@ class PulseServer:
     def stop(self) -> None:
         import subprocess
 
+        self.thaw()  # a frozen server cannot hear --kill
         subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True, timeout=15)
+
+    def pid(self) -> int | None:
+        try:
+            return int((self.runtime_dir / "pulse" / "pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the server still holds its socket but answers nothing (a hung server)."""
+        import os
+        import signal
+
+        pid = self.pid()
+        assert pid is not None, "PulseAudio left no pid file"
+        os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        import os
+        import signal
+
+        pid = self.pid()
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
 
     def play(self, wav: Path):
         """Start playing a WAV into the sink; returns the paplay process."""

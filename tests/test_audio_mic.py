@@ -46,6 +46,8 @@ def stop():
 threading.Thread(target=stop, daemon=True).start()
 with open(out, "wb") as f:
     for block in mic.frames():
+        if not block:
+            say(gap=time.monotonic())  # the sound broke off and came back
         f.write(block)
         f.flush()
         for event in transcriber.accept(block) if transcriber else ():
@@ -160,6 +162,7 @@ def test_a_microphone_that_vanishes_is_retried_until_it_comes_back(
     time.sleep(1.0)
     pulse_server.start()
     assert "is back" in probe.expect("status", timeout=20)["status"]
+    probe.expect("gap", timeout=5)  # once, where the sound broke off
     before = probe.recorded_seconds()
     probe.wait_for_audio(before + 0.5)
     assert pulse_server.play(korean_speech).wait(timeout=30) == 0
@@ -168,6 +171,8 @@ def test_a_microphone_that_vanishes_is_retried_until_it_comes_back(
     result = probe.stop()
     assert probe.level(before, after) > 500  # audio flows again after the comeback
     assert result["took"] < 1.0
+    assert sum("gap" in line for line in probe.lines) == 1
+    assert sum("stopped sending sound" in line.get("status", "") for line in probe.lines) == 1
 
 
 def test_devices_lists_the_sound_server(pulse_server):

@@ -122,10 +122,15 @@ def test_wav_speaker_writes_three_replies_to_one_wav(tmp_path):
     events: list[dict] = []
     out = tmp_path / "replies.wav"
     with WavSpeaker(out, on_event=lambda e: events.append(e.to_dict())) as speaker:
+        so_far = 0.0
         for text in replies:
             speaker.say(text)
+            with wave.open(str(out)) as wav:  # written as it goes, a whole WAV each time
+                seconds = wav.getnframes() / wav.getframerate()
+                assert len(wav.readframes(wav.getnframes())) == 2 * wav.getnframes()
+            assert seconds > so_far + 0.3
+            so_far = seconds
         assert speaker.wait() and not speaker.is_speaking()
-        assert not out.exists()  # written whole on close, never half
     with wave.open(str(out)) as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22050)
         seconds = wav.getnframes() / wav.getframerate()
@@ -151,28 +156,32 @@ def test_wav_speaker_with_nothing_said_writes_an_empty_wav(tmp_path):
         assert wav.getnframes() == 0
 
 
-def test_wav_speaker_replaces_an_old_file_only_when_done(tmp_path):
+def test_wav_speaker_replaces_an_old_file_whole_with_its_first_reply(tmp_path):
     out = tmp_path / "replies.wav"
     out.write_bytes(b"yesterday's replies")
     speaker = WavSpeaker(out)
+    assert out.read_bytes() == b"yesterday's replies"  # nothing said yet
     speaker.say(SHORT)
-    assert out.read_bytes() == b"yesterday's replies"
-    speaker.close()
     assert out.read_bytes().startswith(b"RIFF")
+    speaker.close()
+    with wave.open(str(out)) as wav:
+        assert abs(wav.getnframes() / wav.getframerate() - synthesize(SHORT).seconds) < 0.15
+    assert sorted(os.listdir(tmp_path)) == ["replies.wav"]
 
 
 def test_wav_speaker_that_cannot_write_says_so_and_leaves_nothing(tmp_path):
     folder = tmp_path / "replies"
     folder.mkdir()
     speaker = WavSpeaker(folder / "replies.wav")
-    speaker.say(SHORT)
     folder.chmod(0o500)
     try:
         if os.access(folder, os.W_OK):  # root writes anywhere: take the folder away instead
             folder.chmod(0o700)
             folder.rmdir()
         with pytest.raises(SpeechOutputError, match="Cannot write spoken replies to"):
-            speaker.close()
+            speaker.say(SHORT)
+        with pytest.raises(SpeechOutputError, match="Cannot write spoken replies to"):
+            speaker.close()  # nor the empty WAV it writes when nothing was said
     finally:
         if folder.exists():
             folder.chmod(0o700)

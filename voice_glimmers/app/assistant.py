@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from voice_glimmers.app.context import Context
 from voice_glimmers.core.display import printable
-from voice_glimmers.core.errors import GlimmersError, TooLarge
+from voice_glimmers.core.errors import GlimmersError, SpeechOutputError, TooLarge
 
 # Colour codes and other terminal controls typed or pasted (7-bit ESC [ and 8-bit CSI).
 _TERMINAL_CODES = re.compile(r"(?:\x1b\[|\x9b)[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -46,22 +46,58 @@ def _voice(ctx: Context):
     return Voice(rate=s.speech_rate, voice=s.speech_voice, volume=s.speech_volume)
 
 
+def _speech_folder() -> Path:
+    """Where replies are made into sound: private, in the data folder, since a reply can
+    hold a glimmer's words; what a killed run left there is removed now."""
+    from voice_glimmers.app.settings import user_data_dir
+    from voice_glimmers.core.files import describe_os_error
+    from voice_glimmers.voice.synthesis import remove_leftover_speech
+
+    folder = user_data_dir() / "speech"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    except OSError as err:
+        raise GlimmersError(f"Cannot make the private folder {folder} for speech: "
+                            f"{describe_os_error(err)}") from None
+    remove_leftover_speech(folder)
+    return folder
+
+
 def _speaker(ctx: Context, *, to_wav: Path | None = None):
     """The real voice: pyttsx3 (espeak-ng on Linux) to the speakers, or into a WAV file."""
     from voice_glimmers.voice.speakers import Pyttsx3Speaker, WavSpeaker
 
-    return WavSpeaker(to_wav, _voice(ctx)) if to_wav else Pyttsx3Speaker(_voice(ctx))
+    if to_wav:
+        return WavSpeaker(to_wav, _voice(ctx), scratch_dir=_speech_folder())
+    return Pyttsx3Speaker(_voice(ctx), scratch_dir=_speech_folder())
 
 
-def _print_and_say(parts, speaker) -> None:
+def _print_and_say(parts, speaker) -> bool:
     """Each part of a reply on its own line (shown harmlessly: a part can hold a glimmer's
-    words), and spoken when there is a speaker."""
+    words), and spoken when there is a speaker. A speaker
+    that fails is said once and still tried for the parts after; False if it failed."""
+    spoken = True
+
+    def told(err: SpeechOutputError) -> None:
+        nonlocal spoken
+        if spoken:
+            print(f"voice-glimmers: {err}", file=sys.stderr)
+        spoken = False
+
     for part in parts:
         print(printable(part), flush=True)
         if speaker is not None:
-            speaker.say(part)
+            try:
+                speaker.say(part)
+            except SpeechOutputError as err:
+                told(err)
     if speaker is not None:
-        speaker.wait()
+        try:
+            speaker.wait()
+        except SpeechOutputError as err:
+            told(err)
+    return spoken
 
 
 def _typed_line(interactive: bool) -> str | None:
@@ -129,14 +165,19 @@ def cmd_reflect(ctx: Context) -> int:
     speaker = None
     if ctx.args.to_wav or ctx.args.speak:
         speaker = _speaker(ctx, to_wav=ctx.args.to_wav)
+    spoken = True
     try:
-        _print_and_say(reply.parts, speaker)
+        spoken = _print_and_say(reply.parts, speaker)
     finally:
         if speaker is not None:
-            speaker.close()
+            try:
+                speaker.close()
+            except SpeechOutputError:
+                if spoken:  # not said yet
+                    raise
     if ctx.args.to_wav:
         print(f"Wrote the reflection to {ctx.args.to_wav}", file=sys.stderr)
-    return 0
+    return 0 if spoken else 1
 
 
 def _wake_word(ctx: Context) -> str | None:
@@ -269,11 +310,13 @@ def cmd_listen(ctx: Context) -> int:
         elif args.speak_to:
             from voice_glimmers.voice.speakers import WavSpeaker
 
-            speaker = WavSpeaker(args.speak_to, _voice(ctx), on_event=speech_event)
+            speaker = WavSpeaker(args.speak_to, _voice(ctx), on_event=speech_event,
+                                 scratch_dir=_speech_folder())
         else:
             from voice_glimmers.voice.speakers import Pyttsx3Speaker
 
-            speaker = Pyttsx3Speaker(_voice(ctx), on_event=speech_event)
+            speaker = Pyttsx3Speaker(_voice(ctx), on_event=speech_event,
+                                     scratch_dir=_speech_folder())
         if source is None:
             from voice_glimmers.voice.microphone import MicSource
 
@@ -289,6 +332,7 @@ def cmd_listen(ctx: Context) -> int:
             gate=Gate(dialogue.wake, settings.follow_up_seconds,
                       settings.question_timeout_seconds),
             half_duplex=args.input is None,
+            audio_clock=args.input is not None and not args.realtime,  # a recording, read fast
             show_replies=not args.no_speak or events_stream is sys.stdout,
             reflection_time=settings.reflection_time,
         )
@@ -302,6 +346,9 @@ def cmd_listen(ctx: Context) -> int:
         previous = signal.signal(signal.SIGINT, on_interrupt)
         try:
             loop.run()
+        except KeyboardInterrupt:  # the second Ctrl-C: stop at once, even mid-sentence
+            speaker.stop()
+            raise
         finally:
             signal.signal(signal.SIGINT, previous)
     finally:

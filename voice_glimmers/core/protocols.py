@@ -15,7 +15,9 @@ from voice_glimmers.core.heard import Partial, Utterance
 
 
 class AudioSource(Protocol):
-    """16 kHz 16-bit mono PCM, in frames of about 0.1 s."""
+    """16 kHz 16-bit mono PCM, in frames of about 0.1 s. An empty frame is a break: the
+    sound stopped and started again (a microphone that came back), so speech before it
+    is never joined to speech after it."""
 
     def frames(self) -> Iterator[bytes]: ...
 

@@ -6,6 +6,8 @@ to this thread, which gates it, answers through the dialogue and hands replies t
 the speaker's own thread. Half-duplex with a microphone: while the assistant
 speaks (and for a short tail) nothing it hears is acted on, except a plain "stop".
 The evening offer is made here, on the injected clock, so it is tested without waiting.
+A recording read faster than real time is timed by its own audio (`audio_clock`), so it
+is heard as it would be at speaking speed.
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ class Loop:
     half_duplex: bool = True
     reflection_time: clock_time | None = None
     show_replies: bool = True  # False when the speaker itself prints them (--no-speak)
+    audio_clock: bool = False
+    """Time is the audio's: clock() at the start plus the seconds heard so far. For a
+    recording read faster than real time: the follow-up and question windows (and the
+    time a glimmer is saved at) are then what they would be at speaking speed."""
 
     def __post_init__(self) -> None:
         self._heard: queue.Queue[Any] = queue.Queue()
@@ -71,26 +77,35 @@ class Loop:
         self._last_final: float | None = None  # when the utterance being answered was heard
         self._audio_origin = float("inf")  # monotonic time of audio second 0 (live sources)
         self._spoken: list[list[float]] = []  # [start, end] of reply audio, monotonic
+        self._started: datetime | None = None  # clock() when listening began
+        self._heard_until = 0.0  # seconds of audio the main thread has caught up with
         self.error: BaseException | None = None
 
     # --- the two threads ----------------------------------------------------
 
     def _feed(self) -> None:
-        """Worker thread: frames in, Partials and Utterances out onto the queue."""
+        """Worker thread: frames in, Partials and Utterances out onto the queue, each with
+        the seconds of audio fed when it came (and, on audio time, every frame's seconds)."""
         fed = 0.0
         try:
             for frame in self.source.frames():
                 if self._stopping.is_set():
                     break
+                if not frame:  # the sound broke off and came back: nothing runs on across it
+                    self.transcriber.reset()
+                    self._audio_origin = time.monotonic() - fed
+                    continue
                 if self._reset_asked.is_set():
                     self._reset_asked.clear()
                     self.transcriber.reset()
                 fed += len(frame) / 32000  # 16 kHz, 16-bit mono
                 self._audio_origin = min(self._audio_origin, time.monotonic() - fed)
                 for heard in self.transcriber.accept(frame):
-                    self._heard.put((heard, time.monotonic()))
+                    self._heard.put((heard, time.monotonic(), fed))
+                if self.audio_clock:
+                    self._heard.put((None, time.monotonic(), fed))
             for heard in self.transcriber.flush():
-                self._heard.put((heard, time.monotonic()))
+                self._heard.put((heard, time.monotonic(), fed))
         except BaseException as err:  # handed to the main thread, which reports it
             self.error = err
         finally:
@@ -98,6 +113,7 @@ class Loop:
 
     def run(self) -> None:
         """Listen until the source ends or stop() is called; then finish speaking."""
+        self._started = self.clock()
         worker = threading.Thread(target=self._feed, name="voice-glimmers-hearing", daemon=True)
         worker.start()
         self.display.line("listening", self._listening_hint())
@@ -110,13 +126,13 @@ class Loop:
                     item = self._heard.get(timeout=wait)
                 except queue.Empty:
                     item = None
-                now = self.clock()
                 if item is _END:
                     break
                 if item is not None:
-                    heard, heard_at = item
-                    self._hear(heard, heard_at, now)
-                self._tick(self.clock())
+                    heard, heard_at, self._heard_until = item
+                    if heard is not None:
+                        self._hear(heard, heard_at, self._now())
+                self._tick(self._now())
         finally:
             self._stopping.set()
             self.source.close()
@@ -125,7 +141,7 @@ class Loop:
             self.speaker.wait(timeout=60)
         except SpeechOutputError as err:
             self.display.line("problem", str(err))
-        self._tick(self.clock())
+        self._tick(self._now())
         self.events.emit(Stopped())
         if self.error is not None:
             raise self.error
@@ -135,6 +151,11 @@ class Loop:
         self._stopping.set()
 
     # --- inside -------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        if self.audio_clock and self._started is not None:
+            return self._started + timedelta(seconds=self._heard_until)
+        return self.clock()
 
     def _listening_hint(self) -> str:
         wake = self.gate.wake_word
@@ -202,7 +223,7 @@ class Loop:
         try:
             self.speaker.say(text)
         except SpeechOutputError as err:
-            self.display.line("problem", f"{err} (the reply is shown here instead)")
+            self.display.line("problem", str(err))  # once while it is away; still tried
             self.events.emit(Problem(str(err)))
 
     def _named_us(self, text: str) -> bool:

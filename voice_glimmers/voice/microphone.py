@@ -14,6 +14,14 @@ from dataclasses import dataclass
 
 from voice_glimmers.core.errors import AudioDeviceError
 from voice_glimmers.voice.audio import SAMPLE_RATE, PcmConverter
+from voice_glimmers.voice.native import (
+    CLOSE_SECONDS,
+    NOT_ANSWERING,
+    OPEN_SECONDS,
+    NotAnswering,
+    call_within,
+    import_sounddevice,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,12 +43,14 @@ class DeviceInfo:
 
 def _sounddevice():
     try:
-        import sounddevice
+        return import_sounddevice()
     except OSError as err:  # the PortAudio library itself is missing
         raise AudioDeviceError(
             f"the sound system cannot start ({err}); install PortAudio (Debian: libportaudio2)"
         ) from None
-    return sounddevice
+    except NotAnswering:
+        raise AudioDeviceError(f"{NOT_ANSWERING}, so the microphone cannot be used; restart "
+                               "it, or log out and in again") from None
 
 
 def list_devices() -> list[DeviceInfo]:
@@ -79,12 +89,23 @@ def find_input_device(device: str | int | None, devices: list[DeviceInfo]) -> De
     return found[0]
 
 
+def _close(stream) -> None:
+    try:
+        stream.abort()
+        stream.close()
+    except Exception as err:  # a vanished device may not close cleanly
+        _LOGGER.debug("closing the microphone stream: %s", err)
+
+
 class MicSource:
     """The microphone, through a PortAudio callback stream.
 
     The callback only copies bytes into a bounded queue; when the queue is full the
     oldest block is dropped and counted in `overflows`. A microphone that goes away
-    is retried every few seconds; on_status hears about it in plain words.
+    is retried every few seconds; on_status hears about it in plain words, once, and
+    frames() gives one empty frame when it is back: the sound broke off there. Every
+    call into the sound system is bounded (voice.native), so a frozen sound server
+    never holds up close() or the thread reading frames().
     """
 
     def __init__(self, device: str | int | None = None, *, block_seconds: float = 0.1,
@@ -99,8 +120,9 @@ class MicSource:
         self._ready = threading.Event()
         self._closed = threading.Event()
         self._stream = None
-        self._stream_lock = threading.Lock()  # held only to open or close the stream
+        self._stream_lock = threading.Lock()  # held to set the stream, or to close it
         self._converter: PcmConverter | None = None
+        self._said_not_answering = False
         self._open()
 
     @property
@@ -116,7 +138,10 @@ class MicSource:
         self._blocks.append(bytes(indata))
         self._ready.set()
 
-    def _open(self) -> None:
+    def _open(self, *, cancel: threading.Event | None = None) -> None:
+        """Open the microphone. First (no `cancel`): a sound server that does not answer
+        within OPEN_SECONDS is an error. Later, from the reading thread: waits for it until
+        close() (`cancel`), so that a frozen server has at most one open left waiting."""
         sd = _sounddevice()
         info = find_input_device(self.device, list_devices())
         self.device_name = info.name
@@ -124,16 +149,27 @@ class MicSource:
                     (int(info.default_samplerate), min(2, info.max_input_channels))]
         last_error: Exception | None = None
         for rate, channels in dict.fromkeys(attempts):
-            stream = None
-            try:
+            def start(rate: int = rate, channels: int = channels):
                 stream = sd.RawInputStream(
                     device=info.index, samplerate=rate, channels=channels, dtype="int16",
                     blocksize=max(1, int(rate * self.block_seconds)), callback=self._callback)
-                stream.start()
+                try:
+                    stream.start()
+                except BaseException:
+                    stream.close(ignore_errors=True)
+                    raise
+                return stream
+
+            try:
+                stream = call_within(start, OPEN_SECONDS if cancel is None else float("inf"),
+                                     cancel=cancel, discard=_close)
+            except NotAnswering:
+                raise AudioDeviceError(
+                    f"the microphone '{info.name}' cannot be opened: {NOT_ANSWERING}; restart "
+                    "it, or log out and in again, or listen to a file with --input FILE.wav"
+                ) from None
             except (sd.PortAudioError, ValueError) as err:
                 last_error = err
-                if stream is not None:
-                    stream.close(ignore_errors=True)
                 _LOGGER.debug("microphone %r refused %d Hz x%d: %s", info.name, rate, channels, err)
                 continue
             with self._stream_lock:
@@ -149,11 +185,10 @@ class MicSource:
             "another program: close that, or choose another with --device (see 'devices')")
 
     def frames(self) -> Iterator[bytes]:
+        """16 kHz mono blocks; one empty block where the sound broke off and came back."""
         try:
             yield from self._frames()
         finally:
-            # when frames() ends, the stream is closed, even if close() is still busy
-            # closing it on another thread (PortAudio must not be shut down meanwhile)
             self._close_stream()
 
     def _frames(self) -> Iterator[bytes]:
@@ -167,7 +202,8 @@ class MicSource:
                 stream = self._stream
                 stalled = time.monotonic() - last_block > STALL_SECONDS
                 if stream is None or not stream.active or stalled:
-                    self._recover()
+                    if self._recover():
+                        yield b""  # what was half-heard before must not run on into what follows
                     last_block = time.monotonic()
                 else:
                     self._ready.wait(0.1)
@@ -181,39 +217,62 @@ class MicSource:
             if block:
                 yield block
 
-    def _recover(self) -> None:
-        """Close the lost stream and try again every few seconds until it opens or close()."""
+    def _recover(self) -> bool:
+        """Close the lost stream and try again every few seconds until it opens (True) or
+        close() (False). Said once as it goes, once as it comes back; quiet in between."""
         name = self.device_name
-        self._close_stream()
+        closed = self._close_stream()
         if self._closed.is_set():
-            return
-        self._status(f"The microphone '{name}' stopped sending sound. "
-                     f"Trying again every {RETRY_SECONDS:g} seconds.")
+            return False
+        retry = f"Trying again every {RETRY_SECONDS:g} seconds."
+        if closed:
+            self._status(f"The microphone '{name}' stopped sending sound. {retry}")
+        else:
+            self._said_not_answering = True
+            self._status(f"The microphone '{name}' went silent, and {NOT_ANSWERING}. {retry}")
         while not self._closed.wait(RETRY_SECONDS):
             try:
-                self._open()
+                self._open(cancel=self._closed)
             except AudioDeviceError as err:
                 _LOGGER.debug("microphone still away: %s", err)
                 continue
+            if self._closed.is_set():
+                return False
+            self._blocks.clear()  # anything the lost stream left is from before the break
             self._status(f"The microphone '{self.device_name}' is back.")
-            return
+            return True
+        return False
 
     def _status(self, message: str) -> None:
-        _LOGGER.warning("%s", message)
+        """Once, to whoever shows it (on_status), or else to the log."""
+        _LOGGER.log(logging.INFO if self.on_status is not None else logging.WARNING,
+                    "%s", message)
         if self.on_status is not None:
             self.on_status(message)
 
-    def _close_stream(self) -> None:
-        with self._stream_lock:
+    def _close_stream(self) -> bool:
+        """Close the stream, if there is one; False if the sound system did not answer.
+
+        A close under way on another thread is waited for, as long as it may take: when
+        frames() ends the stream is closed, and PortAudio must not be shut down (at exit)
+        while a close is still running."""
+        if not self._stream_lock.acquire(timeout=2 * CLOSE_SECONDS):
+            return False
+        try:
             stream, self._stream = self._stream, None
-            if stream is not None:
-                try:
-                    stream.abort()
-                    stream.close()
-                except Exception as err:  # a vanished device may not close cleanly
-                    _LOGGER.debug("closing the microphone stream: %s", err)
+            if stream is None:
+                return True
+            try:
+                call_within(lambda: _close(stream), CLOSE_SECONDS)
+            except NotAnswering:
+                return False
+            return True
+        finally:
+            self._stream_lock.release()
 
     def close(self) -> None:
         self._closed.set()
         self._ready.set()
-        self._close_stream()
+        if not self._close_stream() and not self._said_not_answering:
+            self._said_not_answering = True
+            self._status(f"{NOT_ANSWERING.capitalize()}; stopping without waiting for it.")

@@ -1,7 +1,9 @@
 """Playback: one Speech through a sounddevice output stream, cut short the moment it is asked.
 
 A PortAudio callback stream hands the audio over a block at a time; the calling thread
-polls for cancellation and aborts the stream, which drops what is still buffered.
+polls for cancellation and aborts the stream, which drops what is still buffered. Calls
+that reach the sound server are bounded and kept quiet (voice.native): a frozen server is
+one error, not a thread stuck for good, and a missing one does not fill stderr.
 """
 
 from __future__ import annotations
@@ -14,6 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from voice_glimmers.core.errors import SpeechOutputError
+from voice_glimmers.voice.native import (
+    CLOSE_SECONDS,
+    NOT_ANSWERING,
+    OPEN_SECONDS,
+    NotAnswering,
+    call_within,
+    import_sounddevice,
+    quiet_native_output,
+)
 from voice_glimmers.voice.synthesis import Speech
 
 _LOGGER = logging.getLogger(__name__)
@@ -38,12 +49,14 @@ class _NeverStarted(Exception):
 
 def _sounddevice() -> Any:
     try:
-        import sounddevice
+        return import_sounddevice()
     except (ImportError, OSError) as err:
         raise SpeechOutputError(
             f"Speech cannot be played ({err}); install libportaudio2, or use --no-speak"
         ) from None
-    return sounddevice
+    except NotAnswering:
+        raise SpeechOutputError(f"Speech cannot be played: {NOT_ANSWERING}; {_TRY_INSTEAD}"
+                                ) from None
 
 
 class Player:
@@ -74,14 +87,16 @@ class Player:
         A stream that ends before taking any audio (a busy sound server can refuse a
         start) is opened once more before giving up.
         """
-        try:
-            return self._play_once(speech, is_cancelled, on_start)
-        except _NeverStarted:
-            _LOGGER.info("the speaker stream ended before it started; opening it again")
-        try:
-            return self._play_once(speech, is_cancelled, on_start)
-        except _NeverStarted:
-            raise SpeechOutputError(f"The speaker would not start; {_TRY_INSTEAD}") from None
+        with quiet_native_output():
+            try:
+                return self._play_once(speech, is_cancelled, on_start)
+            except _NeverStarted:
+                _LOGGER.info("the speaker stream ended before it started; opening it again")
+            try:
+                return self._play_once(speech, is_cancelled, on_start)
+            except _NeverStarted:
+                raise SpeechOutputError(f"The speaker would not start; {_TRY_INSTEAD}") from None
+
 
     def _play_once(
         self, speech: Speech, is_cancelled: Callable[[], bool],
@@ -104,13 +119,29 @@ class Player:
             if len(chunk) < frames:
                 raise sd.CallbackStop  # all handed over: `finished`, though the buffer still plays
 
-        stream, speech = self._open(speech, feed, finished.set)
+        stuck = False  # the sound server left a call unanswered: the stream is left behind
+
+        def bounded(call: Callable[[], Any], seconds: float, discard: Any = None) -> Any:
+            nonlocal stuck
+            try:
+                return call_within(call, seconds, discard=discard)
+            except NotAnswering:
+                stuck = True
+                raise SpeechOutputError(
+                    f"The speaker cannot be used: {NOT_ANSWERING}; {_TRY_INSTEAD}") from None
+
+        stream, speech = bounded(lambda: self._open(speech, feed, finished.set), OPEN_SECONDS,
+                                 discard=lambda opened: opened[0].close())
         samples = np.frombuffer(speech.samples, dtype="<i2")  # read by feed() once started
         interrupted = announced = False
         progress: float = -1
         progress_at = time.monotonic()
+
+        def abort() -> None:  # drops what is buffered: quiet within a block or two
+            bounded(stream.abort, CLOSE_SECONDS)
+
         try:
-            stream.start()
+            bounded(stream.start, OPEN_SECONDS)
             while not finished.wait(POLL_SECONDS):
                 if not announced and handed["first"]:
                     announced = True
@@ -118,13 +149,13 @@ class Player:
                         on_start(handed["first"])
                 if is_cancelled():
                     interrupted = True
-                    stream.abort()  # drops what is buffered: quiet within a block or two
+                    abort()
                     break
                 if handed["frames"] != progress:
                     progress, progress_at = handed["frames"], time.monotonic()
                 elif time.monotonic() - progress_at > STALL_SECONDS:
                     interrupted = True
-                    stream.abort()
+                    abort()
                     raise SpeechOutputError(f"The speaker stopped taking sound; {_TRY_INSTEAD}")
             if not announced and handed["first"] and on_start is not None:
                 on_start(handed["first"])
@@ -137,12 +168,13 @@ class Player:
                 time.sleep(POLL_SECONDS / 2)
                 if is_cancelled():
                     interrupted = True
-                    stream.abort()
+                    abort()
         except sd.PortAudioError as err:
             raise SpeechOutputError(f"Speech could not be played ({err}); {_TRY_INSTEAD}") from None
         finally:
             try:
-                stream.close()
+                if not stuck:
+                    bounded(stream.close, CLOSE_SECONDS)
             except sd.PortAudioError as err:
                 _LOGGER.debug("closing the speech stream: %s", err)
         seconds = handed["frames"] / speech.sample_rate

@@ -7,9 +7,11 @@ assistant is speaking, so that it never hears itself.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import queue
+import struct
 import sys
 import threading
 import time
@@ -19,6 +21,7 @@ from typing import TextIO
 
 from voice_glimmers.core.errors import SpeechOutputError
 from voice_glimmers.core.events import Event, Speaking, SpeechFailed, Spoken
+from voice_glimmers.core.files import describe_os_error, write_atomically
 from voice_glimmers.voice.playback import Player
 from voice_glimmers.voice.synthesis import (
     DEFAULT_VOICE,
@@ -71,8 +74,9 @@ class Pyttsx3Speaker(_Closing):
 
     on_event is called on the speech thread: "speaking" carries the moment the first
     block reached the sound server, "spoken" comes once the audio has played out. Errors
-    there are logged, sent as an "error" event and raised by the next say(), wait() or
-    close(). close() lets queued replies finish; call stop() first to cut them.
+    there are sent as an "error" event and raised by the next say(), wait() or close():
+    once while the speaker stays away (later replies are tried, quietly), and again only
+    after a reply has played. close() lets queued replies finish; stop() first cuts them.
     """
 
     def __init__(
@@ -82,8 +86,10 @@ class Pyttsx3Speaker(_Closing):
         device: str | int | None = None,
         tail_seconds: float = 0.4,
         on_event: EventSink | None = None,
+        scratch_dir: Path | None = None,
     ) -> None:
         self._player = Player(device)
+        self._scratch_dir = scratch_dir
         self._voice, self._tail, self._events = voice, tail_seconds, _Events(on_event)
         self._queue: queue.Queue[tuple[int, str] | None] = queue.Queue()
         self._cond = threading.Condition()
@@ -91,6 +97,7 @@ class Pyttsx3Speaker(_Closing):
         self._generation = 0  # bumped by stop(); replies of an older generation are dropped
         self._quiet_at = 0.0  # monotonic time when the last audio plus its tail is over
         self._error: SpeechOutputError | None = None
+        self._failing = False  # a failure was handed on; the next ones are only logged
         self._closed = False
         ready = threading.Event()
         self._thread = threading.Thread(
@@ -101,13 +108,15 @@ class Pyttsx3Speaker(_Closing):
         self._raise_error()
 
     def say(self, text: str) -> None:
-        self._raise_error()
+        """Queue a reply; then raise what an earlier one left, if anything (this one is
+        still tried: a speaker that went away may be back)."""
         if self._closed:
             raise SpeechOutputError("The speaker is already closed")
         if text.strip():
             with self._cond:
                 self._pending += 1
                 self._queue.put((self._generation, text))
+        self._raise_error()
 
     def stop(self) -> None:
         with self._cond:
@@ -151,7 +160,8 @@ class Pyttsx3Speaker(_Closing):
 
     def _run(self, ready: threading.Event) -> None:
         try:
-            synthesizer = Synthesizer(self._voice)  # the engine is made and used on this thread
+            # the engine is made and used on this thread
+            synthesizer = Synthesizer(self._voice, scratch_dir=self._scratch_dir)
         except SpeechOutputError as err:
             self._error = err
             return
@@ -167,9 +177,11 @@ class Pyttsx3Speaker(_Closing):
                                   exc_info=True)
                     _LOGGER.debug("the reply was %r", text)
                     err = SpeechOutputError(f"Speech failed: {err}")
-                _LOGGER.warning("%s", err)
                 with self._cond:
-                    self._error = err
+                    told, self._failing = self._failing, True
+                    if not told:
+                        self._error = err  # for the caller to say, once
+                _LOGGER.log(logging.DEBUG if told else logging.INFO, "%s", err)
                 self._events.emit(SpeechFailed(text, time.monotonic(), str(err)))
             finally:
                 with self._cond:
@@ -205,6 +217,8 @@ class Pyttsx3Speaker(_Closing):
         finally:
             with self._cond:
                 self._quiet_at = time.monotonic() + self._tail
+        with self._cond:
+            self._failing = False  # it plays again: a new failure is news
         spoken(played.seconds, played.interrupted)
 
 
@@ -222,19 +236,27 @@ class _AtOnce(_Closing):
 
 
 class WavSpeaker(_AtOnce):
-    """Writes every reply, with a short silence between, to one WAV file on close()."""
+    """Writes every reply, with a short silence between, into one WAV file as it is said.
+
+    The first reply replaces the file whole (private, like every file voice-glimmers
+    writes: a temporary file beside it, synced, renamed into place); each one after is
+    added to it and the header brought up to date, synced. So the file is always a whole
+    WAV of what has been said so far, a killed process included, and only the reply
+    being written is held in memory.
+    """
 
     def __init__(
-        self, path: Path, voice: Voice = DEFAULT_VOICE, *, on_event: EventSink | None = None
+        self, path: Path, voice: Voice = DEFAULT_VOICE, *, on_event: EventSink | None = None,
+        scratch_dir: Path | None = None,
     ) -> None:
         self._path = Path(path)
         folder = self._path.parent
         if self._path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
             raise SpeechOutputError(f"Cannot write spoken replies to {self._path}: "
                                     "its folder is missing or not writable")
-        self._synthesizer: Synthesizer | None = Synthesizer(voice)
+        self._synthesizer: Synthesizer | None = Synthesizer(voice, scratch_dir=scratch_dir)
         self._events = _Events(on_event)
-        self._parts: list[Speech] = []
+        self._file: _GrowingWav | None = None
         self._closed = False
 
     def say(self, text: str) -> None:
@@ -246,35 +268,73 @@ class WavSpeaker(_AtOnce):
         speech = self._synthesizer(text)
         synth_ms = (time.monotonic() - started) * 1000
         self._events.emit(Speaking(text, time.monotonic()))
-        if self._parts:
-            rate = self._parts[0].sample_rate
-            speech = speech.resampled(rate)
-            self._parts.append(silence(GAP_SECONDS, rate))
-        self._parts.append(speech)
+        try:
+            if self._file is None:
+                self._file = _GrowingWav(self._path, speech)
+            else:
+                self._file.add(speech, gap_seconds=GAP_SECONDS)
+        except OSError as err:
+            raise SpeechOutputError(
+                f"Cannot write spoken replies to {self._path}: {describe_os_error(err)}"
+            ) from None
         self._events.emit(Spoken(text, time.monotonic(), round(speech.seconds, 3), False,
                                  round(synth_ms, 1)))
 
     def close(self) -> None:
-        """Write the WAV all at once (private, like every file voice-glimmers writes):
-        a temporary file beside it, synced, then renamed into place."""
-        import io
-
-        from voice_glimmers.core.files import write_atomically
-
+        """Done: the file is already written; with nothing said, an empty WAV is."""
         if self._closed:
             return
         self._closed = True
         self._synthesizer = None
-        rate = self._parts[0].sample_rate if self._parts else ESPEAK_RATE
-        speech = Speech(b"".join(part.samples for part in self._parts), rate)
-        wav = io.BytesIO()
-        speech.write_wav(wav)
+        if self._file is not None:
+            self._file.close()
+            return
         try:
-            os.close(write_atomically(self._path, wav.getvalue()))
+            _GrowingWav(self._path, Speech(b"", ESPEAK_RATE)).close()
         except OSError as err:
             raise SpeechOutputError(
-                f"Cannot write spoken replies to {self._path}: {err.strerror or err}"
+                f"Cannot write spoken replies to {self._path}: {describe_os_error(err)}"
             ) from None
+
+
+class _GrowingWav:
+    """A 16-bit mono WAV that replaces `path` whole with its first speech, then grows: each
+    addition is written after the last and the two sizes in the header updated, synced."""
+
+    _RIFF_SIZE_AT, _DATA_SIZE_AT, _HEADER = 4, 40, 44  # the canonical PCM header
+
+    def __init__(self, path: Path, first: Speech) -> None:
+        wav = io.BytesIO()
+        first.write_wav(wav)
+        payload = wav.getvalue()
+        if payload[36:40] != b"data":  # what wave writes for PCM: sizes at 4 and 40
+            raise OSError(f"unexpected WAV header from the wave module: {payload[:44]!r}")
+        self.sample_rate = first.sample_rate
+        self._data = len(first.samples)
+        self._fd = write_atomically(path, payload)  # the descriptor of the file now in place
+
+    def add(self, speech: Speech, *, gap_seconds: float) -> None:
+        samples = (silence(gap_seconds, self.sample_rate).samples
+                   + speech.resampled(self.sample_rate).samples)
+        end = self._HEADER + self._data
+        try:
+            view = memoryview(samples)
+            while view:
+                view = view[os.pwrite(self._fd, view, end + len(samples) - len(view)):]
+            self._data += len(samples)
+            os.pwrite(self._fd, struct.pack("<I", 36 + self._data), self._RIFF_SIZE_AT)
+            os.pwrite(self._fd, struct.pack("<I", self._data), self._DATA_SIZE_AT)
+            os.fsync(self._fd)
+        except OSError:
+            self._data = end - self._HEADER
+            try:  # leave it as it was: a whole WAV of the replies before this one
+                os.ftruncate(self._fd, end)
+            except OSError:
+                pass
+            raise
+
+    def close(self) -> None:
+        os.close(self._fd)
 
 
 class PrintSpeaker(_AtOnce):

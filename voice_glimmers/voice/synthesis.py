@@ -2,6 +2,9 @@
 
 pyttsx3's espeak driver plays through `aplay` and cannot be interrupted, so it is only
 asked to write a WAV (`save_to_file`); speak.py plays it, writes it or prints instead.
+That WAV lives a few milliseconds, but it holds the reply, maybe a glimmer's words: so it
+is made in a private folder the caller gives (the data folder's speech/), named after the
+process, and what a killed process left there is removed by the next one.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 import time
 import wave
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from voice_glimmers.core.errors import SpeechOutputError
@@ -21,6 +25,7 @@ _LOGGER = logging.getLogger(__name__)
 
 ESPEAK_RATE = 22050  # what pyttsx3's espeak driver writes
 DEFAULT_RATE = 200  # words per minute
+_TEMP_PREFIX = "voice-glimmers-"  # then the process id, "-", random letters, ".wav"
 
 # libespeak-ng lives once per process with a single synthesis callback, and pyttsx3.init()
 # hands every caller the same engine: all synthesis in the process takes turns here.
@@ -98,10 +103,14 @@ def silence(seconds: float, sample_rate: int) -> Speech:
 
 
 class Synthesizer:
-    """Holds the process's pyttsx3 engine; speech for one text at a time, in any thread."""
+    """Holds the process's pyttsx3 engine; speech for one text at a time, in any thread.
 
-    def __init__(self, voice: Voice = DEFAULT_VOICE) -> None:
+    `scratch_dir` is where the engine writes each reply before it is read back: a private
+    folder for anything that may be a glimmer (None: the system's temporary folder)."""
+
+    def __init__(self, voice: Voice = DEFAULT_VOICE, *, scratch_dir: Path | None = None) -> None:
         self.voice = voice
+        self.scratch_dir = scratch_dir
         with _ENGINE_LOCK:
             self._engine = _engine()
             # None goes back to the default, not to whatever was used last. Rate and volume
@@ -116,7 +125,34 @@ class Synthesizer:
 
     def __call__(self, text: str) -> Speech:
         with _ENGINE_LOCK:
-            return _synthesize_with(self._engine, text, self._properties)
+            return _synthesize_with(self._engine, text, self._properties, self.scratch_dir)
+
+
+def remove_leftover_speech(folder: Path) -> None:
+    """Remove the temporary WAVs in `folder` whose process has ended (one killed while it
+    made speech): each is named after the process that made it."""
+    for path in folder.glob(f"{_TEMP_PREFIX}*.wav"):
+        pid = path.name[len(_TEMP_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or _is_running(int(pid)):
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            _LOGGER.debug("could not remove %s: %s", path, err)
+
+
+def _is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # there, but someone else's
+        return True
+    return True
 
 
 def synthesize(text: str, voice: Voice = DEFAULT_VOICE) -> Speech:
@@ -165,7 +201,8 @@ def _voice_id(engine: Any, wanted: str) -> str:
     )
 
 
-def _synthesize_with(engine: Any, text: str, properties: dict[str, Any]) -> Speech:
+def _synthesize_with(engine: Any, text: str, properties: dict[str, Any],
+                     folder: Path | None = None) -> Speech:
     """Speech from the engine, waiting for espeak-ng's own thread to finish the WAV.
 
     pyttsx3 2.99's espeak driver returns from runAndWait() after one 10 ms tick, maybe
@@ -186,7 +223,7 @@ def _synthesize_with(engine: Any, text: str, properties: dict[str, Any]) -> Spee
         for attempt in range(1, 4):
             _wait_until_idle(engine, patience)
             finished.clear()
-            read = _attempt(engine, text, properties, errors)
+            read = _attempt(engine, text, properties, errors, folder)
             finished.wait(patience)
             idle = _wait_until_idle(engine, patience)
             speech = read()  # and the temporary WAV is gone
@@ -199,9 +236,15 @@ def _synthesize_with(engine: Any, text: str, properties: dict[str, Any]) -> Spee
     raise SpeechOutputError(f"The speech engine made no sound for '{text[:40]}'")
 
 
-def _attempt(engine: Any, text: str, properties: dict[str, Any], errors: list) -> Any:
+def _attempt(engine: Any, text: str, properties: dict[str, Any], errors: list,
+             folder: Path | None) -> Any:
     """Start one synthesis into a temporary WAV; returns a reader for when it is done."""
-    fd, tmp = tempfile.mkstemp(prefix="voice-glimmers-", suffix=".wav")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", suffix=".wav",
+                                   dir=folder)
+    except OSError as err:
+        raise SpeechOutputError(f"Speech could not be made in {folder}: "
+                                f"{(err.strerror or str(err)).lower()}") from None
     os.close(fd)
     try:
         for name, value in properties.items():
