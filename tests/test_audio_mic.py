@@ -162,7 +162,6 @@ def test_a_microphone_that_vanishes_is_retried_until_it_comes_back(
     time.sleep(1.0)
     pulse_server.start()
     assert "is back" in probe.expect("status", timeout=20)["status"]
-    probe.expect("gap", timeout=5)  # once, where the sound broke off
     before = probe.recorded_seconds()
     probe.wait_for_audio(before + 0.5)
     assert pulse_server.play(korean_speech).wait(timeout=30) == 0
@@ -171,7 +170,7 @@ def test_a_microphone_that_vanishes_is_retried_until_it_comes_back(
     result = probe.stop()
     assert probe.level(before, after) > 500  # audio flows again after the comeback
     assert result["took"] < 1.0
-    assert sum("gap" in line for line in probe.lines) == 1
+    assert sum("gap" in line for line in probe.lines) == 1  # once, where the sound broke off
     assert sum("stopped sending sound" in line.get("status", "") for line in probe.lines) == 1
 
 
