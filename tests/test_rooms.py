@@ -111,5 +111,5 @@ def test_the_evening_offer_is_taken_as_made_once_a_night_per_room(language):
 
 def test_stop_listening_in_a_room_points_to_the_satellite_and_pauses_nothing(language):
     rooms, _ = _rooms(language, GlimmerStore.in_memory())
-    assert "mute it" in rooms.respond("kitchen", "stop listening", NOON).text
+    assert "mute the satellite" in rooms.respond("kitchen", "stop listening", NOON).text
     assert rooms.respond("kitchen", "glimmer a warm bath", NOON).text == "Saved: a warm bath."

@@ -56,8 +56,8 @@ def make_context(args: argparse.Namespace) -> Context:
             raise GlimmersError("--db needs a file name, such as --db ~/glimmers.json")
         settings = settings.with_overrides(db_path=Path(args.db))
     if settings.db_path.is_dir():
-        raise GlimmersError(f"The glimmer database {settings.db_path} is a folder; name a file, "
-                            f"such as {settings.db_path / 'glimmers.json'}")
+        raise GlimmersError(f"The glimmer database {settings.db_path} is a folder, not a file; "
+                            f"name a file, such as {settings.db_path / 'glimmers.json'}")
     now_text = args.now or os.environ.get("VOICE_GLIMMERS_NOW")
     clock: Clock = PinnedClock(parse_moment(now_text)) if now_text else system_clock
     return Context(settings=settings, clock=clock, args=args)

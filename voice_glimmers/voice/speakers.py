@@ -173,8 +173,8 @@ class Pyttsx3Speaker(_Closing):
                 self._speak(synthesizer, generation, text)
             except Exception as err:  # the thread must outlive any one reply
                 if not isinstance(err, SpeechOutputError):  # the words only with -v
-                    _LOGGER.error("speaking a reply of %d words failed", len(text.split()),
-                                  exc_info=True)
+                    _LOGGER.error("speaking a reply of %d words failed (%s: %s)",
+                                  len(text.split()), type(err).__name__, err, exc_info=True)
                     _LOGGER.debug("the reply was %r", text)
                     err = SpeechOutputError(f"Speech failed: {err}")
                 with self._cond:
