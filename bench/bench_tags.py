@@ -1,0 +1,128 @@
+"""How well, and how fast, voice-glimmers tags a glimmer with the senses and themes it touches.
+
+    .venv/bin/python bench/bench_tags.py [FILE ...] [--rounds N] [--misses]
+
+FILE: labelled glimmers (`glimmers: [{text, tags}]`); by default the blind sets under
+intents/en/tag_tests/. For each tag: how many glimmers the labels give it, how many the
+tagger gives it, how many of those agree, precision (of the tags given, how many a person
+also gave) and recall (of the person's tags, how many were given). A tag the tagger never
+gives has no precision; it is shown as "-".
+
+Time: `tag_text` per glimmer over every glimmer of the files, `--rounds` times after one
+warm-up pass (p50 and p99 per glimmer), and the load of tags.yaml (median of 5).
+
+Target: precision >= 90% for every tag (a wrong sense prompt jars; a missing tag only
+means a prompt that needs no sense). --misses prints each disagreement, for a dev set only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGLISH = ROOT / "intents" / "en"
+TARGET = 0.90
+
+
+def labelled(path: Path) -> list[tuple[str, frozenset[str]]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(g["text"], frozenset(g.get("tags") or ())) for g in data["glimmers"]]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def scores(cases, given) -> tuple[dict[str, tuple[int, int, int]], list[str]]:
+    """Per tag: (labelled, given, both)."""
+    wanted: Counter[str] = Counter()
+    got: Counter[str] = Counter()
+    both: Counter[str] = Counter()
+    misses = []
+    for (text, truth), tags in zip(cases, given, strict=True):
+        tags = frozenset(tags)
+        wanted.update(truth)
+        got.update(tags)
+        both.update(truth & tags)
+        if tags != truth:
+            extra = ", ".join(sorted(tags - truth))
+            lost = ", ".join(sorted(truth - tags))
+            misses.append(f"  +[{extra}] -[{lost}]  {text}")
+    names = sorted(set(wanted) | set(got))
+    return {t: (wanted[t], got[t], both[t]) for t in names}, misses
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--misses", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from voice_glimmers.language.tags import TagVocabulary
+    from voice_glimmers.understand.tags import tag_text
+
+    loads = []
+    for _ in range(5):
+        start = time.perf_counter()
+        vocabulary = TagVocabulary.from_dir(ENGLISH)
+        loads.append((time.perf_counter() - start) * 1000)
+
+    files = args.files or sorted((ENGLISH / "tag_tests").glob("*.yaml"))
+    every = []
+    met = True
+    for path in files:
+        cases = labelled(path)
+        every.extend(cases)
+        given = [tag_text(text, vocabulary) for text, _ in cases]
+        table, misses = scores(cases, given)
+        exact = sum(1 for (_, truth), tags in zip(cases, given, strict=True)
+                    if frozenset(tags) == truth)
+        print(f"{path.name}: {len(cases)} glimmers, all tags right on {exact} "
+              f"({percent(exact, len(cases))})")
+        print(f"  {'tag':<10}{'labelled':>9}{'given':>7}{'right':>7}{'precision':>11}{'recall':>8}")
+        for tag, (wanted, got, both) in table.items():
+            print(f"  {tag:<10}{wanted:>9}{got:>7}{both:>7}{percent(both, got):>11}"
+                  f"{percent(both, wanted):>8}")
+            if got and both / got < TARGET:
+                met = False
+        wanted = sum(w for w, _, _ in table.values())
+        got = sum(g for _, g, _ in table.values())
+        both = sum(b for _, _, b in table.values())
+        print(f"  {'all':<10}{wanted:>9}{got:>7}{both:>7}{percent(both, got):>11}"
+              f"{percent(both, wanted):>8}")
+        if args.misses:
+            print("\n".join(misses))
+
+    texts = [text for text, _ in every]
+    for text in texts:  # warm up
+        tag_text(text, vocabulary)
+    times = []
+    for _ in range(args.rounds):
+        for text in texts:
+            start = time.perf_counter()
+            tag_text(text, vocabulary)
+            times.append((time.perf_counter() - start) * 1000)
+    print(f"time per glimmer: p50 {percentile(times, 0.5):.3f} ms, "
+          f"p99 {percentile(times, 0.99):.3f} ms, mean {statistics.fmean(times):.3f} ms "
+          f"({args.rounds} rounds of {len(texts)})")
+    print(f"tags.yaml load: {statistics.median(loads):.1f} ms (median of 5; first "
+          f"{loads[0]:.1f} ms)")
+    print(f"precision >= {TARGET:.0%} for every tag: {'met' if met else 'missed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
