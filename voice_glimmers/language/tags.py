@@ -1,4 +1,11 @@
-"""Tag words: for each sense or theme, the words that bring it (intents/<lang>/tags.yaml)."""
+"""Tag words: for each sense or theme, the words that bring it (intents/<lang>/tags.yaml).
+
+A tag is given only when the words are sure of it, because the evening reflection meets a
+glimmer through the sense its tags name: "the taste of it" after an orange cat jars, while a
+missing tag only means a prompt that needs no sense. So each tag has sure words, which bring
+it alone, and maybe words, which bring it only when nothing in the glimmer says otherwise
+(a food is a taste unless someone made it for you, or its smell is what was noticed).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +20,66 @@ from voice_glimmers.language.datafile import read_data_file, read_yaml
 
 
 @dataclass(frozen=True)
-class TagVocabulary:
-    """For each tag, the single words and the phrases that bring it."""
+class Cues:
+    """Single words, and phrases of several words (" with a space either side "), as they
+    are matched."""
 
-    words: Mapping[str, frozenset[str]]
-    phrases: Mapping[str, tuple[tuple[str, ...], ...]]
+    words: frozenset[str] = frozenset()
+    phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TagRule:
+    """What brings one tag, and what keeps it away."""
+
+    sure: Cues
+    maybe: Cues = Cues()  # bring the tag only without `unless` and the cues of `unless_tags`
+    unless: Cues = Cues()  # anywhere in the glimmer: its maybe words mean something else
+    unless_tags: tuple[str, ...] = ()  # a sure or maybe word of these tags: likewise
+    excepts: tuple[tuple[str, ...], ...] = ()  # phrases whose words bring nothing here
+
+
+_RULE_KEYS = ("words", "maybe", "unless", "unless_tags", "except")
+
+
+def _entries(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(e, str) for e in value):
+        raise IntentFileError(f"{where} needs a list of words")
+    return value
+
+
+def _cues(entries: list[str]) -> Cues:
+    split = [tuple(plain_words(e)) for e in entries]
+    return Cues(frozenset(s[0] for s in split if len(s) == 1),
+                tuple(" " + " ".join(s) + " " for s in split if len(s) > 1))
+
+
+def _rule(tag: str, value: object, name: str) -> TagRule:
+    where = f"{name}: tag '{tag}'"
+    if isinstance(value, list):  # the short form: sure words only
+        return TagRule(sure=_cues(_entries(value, where)))
+    if not isinstance(value, dict) or not set(value) <= set(_RULE_KEYS):
+        raise IntentFileError(f"{where} needs a list of words, or a mapping of "
+                              + ", ".join(_RULE_KEYS))
+    lists = {key: _entries(value.get(key, []), f"{where}, {key},") for key in _RULE_KEYS}
+    return TagRule(
+        sure=_cues(lists["words"]), maybe=_cues(lists["maybe"]), unless=_cues(lists["unless"]),
+        unless_tags=tuple(lists["unless_tags"]),
+        excepts=tuple(tuple(plain_words(e)) for e in lists["except"] if plain_words(e)),
+    )
+
+
+@dataclass(frozen=True)
+class TagVocabulary:
+    """For each tag, the words that bring it, and the endings people add to words."""
+
+    rules: Mapping[str, TagRule]
     endings: tuple[str, ...] = ()  # taken off a glimmer's word to find its plain form
+
+    @property
+    def words(self) -> Mapping[str, frozenset[str]]:
+        """Each tag's sure single words."""
+        return {tag: rule.sure.words for tag, rule in self.rules.items()}
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "tags.yaml") -> TagVocabulary:
@@ -26,18 +87,16 @@ class TagVocabulary:
         tags = data.get("tags") if isinstance(data, dict) else None
         if not isinstance(tags, dict):
             raise IntentFileError(f"{name}: needs a 'tags:' mapping of tag to word list")
-        words: dict[str, frozenset[str]] = {}
-        phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
-        for tag, entries in tags.items():
-            if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
-                raise IntentFileError(f"{name}: tag '{tag}' needs a list of words")
-            split = [tuple(plain_words(e)) for e in entries]
-            words[tag] = frozenset(s[0] for s in split if len(s) == 1)
-            phrases[tag] = tuple(s for s in split if len(s) > 1)
+        rules = {str(tag): _rule(str(tag), value, name) for tag, value in tags.items()}
+        for tag, rule in rules.items():
+            unknown = [t for t in rule.unless_tags if t not in rules]
+            if unknown:
+                raise IntentFileError(f"{name}: tag '{tag}' names unknown unless_tags: "
+                                      + ", ".join(unknown))
         endings = data.get("endings", [])
         if not isinstance(endings, list) or not all(isinstance(e, str) for e in endings):
             raise IntentFileError(f"{name}: 'endings' should be a list of word endings")
-        return cls(words=words, phrases=phrases, endings=tuple(endings))
+        return cls(rules=rules, endings=tuple(endings))
 
     @classmethod
     def from_dir(cls, folder: Path) -> TagVocabulary:

@@ -1,29 +1,76 @@
-"""Tags: the senses and themes a glimmer's words touch, from the language's tag words."""
+"""Tags: the senses and themes a glimmer's words touch, from the language's tag words.
+
+A sure word brings its tag; a maybe word brings it only when nothing else in the glimmer
+says otherwise (see language/tags.py). Inside an except phrase ("ran into", "on the way
+home") a tag's words bring nothing. When unsure, no tag: the reflection then uses a prompt
+that needs no sense.
+"""
 
 from __future__ import annotations
 
 from voice_glimmers.core.words import plain_words
-from voice_glimmers.language.tags import TagVocabulary
+from voice_glimmers.language.tags import Cues, TagRule, TagVocabulary
+
+_GAP = ""  # stands in for a word taken out by an except phrase: matches nothing
 
 
-def _forms(word: str, endings: tuple[str, ...]) -> set[str]:
+def _forms(word: str, endings: tuple[str, ...]) -> frozenset[str]:
     """A word and the few endings people add to it (cat, cats; walk, walking, walked)."""
     forms = {word}
     for ending in endings:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             forms.add(word[: -len(ending)])
-    return forms
+    return frozenset(forms)
+
+
+class _Glimmer:
+    """A glimmer's words, with their plain forms, as the cues are matched against them."""
+
+    def __init__(self, words: list[str], forms: list[frozenset[str]]) -> None:
+        self.words = words
+        self.forms = forms
+        self.joined = " " + " ".join(words) + " "
+
+    @classmethod
+    def from_text(cls, text: str, endings: tuple[str, ...]) -> _Glimmer:
+        words = plain_words(text)
+        return cls(words, [_forms(w, endings) for w in words])
+
+    def without(self, phrases: tuple[tuple[str, ...], ...]) -> _Glimmer:
+        """The same glimmer with the words of these phrases taken out."""
+        taken: set[int] = set()
+        for phrase in phrases:
+            if " " + " ".join(phrase) + " " not in self.joined:
+                continue
+            size = len(phrase)
+            for i in range(len(self.words) - size + 1):
+                if tuple(self.words[i:i + size]) == phrase:
+                    taken.update(range(i, i + size))
+        if not taken:
+            return self
+        return _Glimmer([_GAP if i in taken else w for i, w in enumerate(self.words)],
+                        [frozenset() if i in taken else f for i, f in enumerate(self.forms)])
+
+    def has(self, cues: Cues) -> bool:
+        if any(not forms.isdisjoint(cues.words) for forms in self.forms):
+            return True
+        return any(phrase in self.joined for phrase in cues.phrases)
 
 
 def tag_text(text: str, vocabulary: TagVocabulary) -> tuple[str, ...]:
-    """The tags a glimmer's text touches, in the vocabulary's order."""
-    words = plain_words(text)
-    forms = set().union(*(_forms(w, vocabulary.endings) for w in words)) if words else set()
-    joined = " " + " ".join(words) + " "
-    found = []
-    for tag, tag_words in vocabulary.words.items():
-        if forms & tag_words or any(
-            " " + " ".join(p) + " " in joined for p in vocabulary.phrases[tag]
-        ):
-            found.append(tag)
-    return tuple(found)
+    """The tags a glimmer's text is sure to touch, in the vocabulary's order."""
+    whole = _Glimmer.from_text(text, vocabulary.endings)
+    sure: dict[str, bool] = {}
+    maybe: dict[str, bool] = {}
+    for tag, rule in vocabulary.rules.items():
+        seen = whole.without(rule.excepts)
+        sure[tag] = seen.has(rule.sure)
+        maybe[tag] = not sure[tag] and seen.has(rule.maybe)
+    return tuple(tag for tag, rule in vocabulary.rules.items()
+                 if sure[tag] or (maybe[tag] and not _kept_away(rule, whole, sure, maybe)))
+
+
+def _kept_away(rule: TagRule, whole: _Glimmer, sure: dict[str, bool],
+               maybe: dict[str, bool]) -> bool:
+    """Whether something in the glimmer says a maybe word means something else here."""
+    return whole.has(rule.unless) or any(sure[t] or maybe[t] for t in rule.unless_tags)
