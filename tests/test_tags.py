@@ -1,0 +1,111 @@
+"""Tags: sure words, maybe words kept away by what else a glimmer says, except phrases, and
+the precision on the blind dev set (a wrong sense prompt jars; a missing tag does not)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import pytest
+import yaml
+
+from voice_glimmers.app.settings import intents_dir
+from voice_glimmers.core.errors import IntentFileError
+from voice_glimmers.language.tags import TagVocabulary
+from voice_glimmers.understand.tags import tag_text
+
+SMALL = """
+endings: [s, ing, ed]
+tags:
+  taste:
+    words: [delicious]
+    maybe: [soup, ice cream]
+    unless: [made, for dinner]
+    unless_tags: [people]
+    except: [soup kitchen]
+  people: [friend, someone]
+  movement:
+    words: [walk]
+    except: [walk of life]
+"""
+
+
+def small() -> TagVocabulary:
+    return TagVocabulary.from_yaml(io.StringIO(SMALL))
+
+
+@pytest.fixture(scope="module")
+def english() -> TagVocabulary:
+    return TagVocabulary.from_dir(intents_dir() / "en")
+
+
+def test_a_sure_word_brings_its_tag_whatever_else_is_said():
+    assert tag_text("my friend made delicious soup", small()) == ("taste", "people")
+
+
+def test_a_maybe_word_brings_its_tag_alone():
+    assert tag_text("soup on a cold day", small()) == ("taste",)
+    assert tag_text("ice cream by the sea", small()) == ("taste",)
+
+
+def test_a_maybe_word_is_kept_away_by_its_unless_words_and_tags():
+    assert tag_text("i made soup", small()) == ()
+    assert tag_text("soup for dinner", small()) == ()
+    assert tag_text("someone brought me soup", small()) == ("people",)
+
+
+def test_words_inside_an_except_phrase_bring_nothing_but_elsewhere_they_do():
+    assert tag_text("helping at the soup kitchen", small()) == ()
+    assert tag_text("people from every walk of life", small()) == ()
+    assert tag_text("a walk of life, then a walk by the river", small()) == ("movement",)
+
+
+def test_endings_still_find_the_plain_form():
+    assert tag_text("walking with friends", small()) == ("people", "movement")
+
+
+def test_the_short_form_is_a_list_of_sure_words():
+    assert small().words["people"] == frozenset({"friend", "someone"})
+
+
+@pytest.mark.parametrize("text", [
+    "tags:\n  taste: {words: [a], unless_tags: [smell]}\n",
+    "tags:\n  taste: {words: [a], sometimes: [b]}\n",
+    "tags:\n  taste: {words: a}\n",
+    "tags:\n  taste: 3\n",
+])
+def test_a_wrong_tag_file_says_what_is_wrong(text):
+    with pytest.raises(IntentFileError, match="taste"):
+        TagVocabulary.from_yaml(io.StringIO(text))
+
+
+@pytest.mark.parametrize(("text", "wanted", "unwanted"), [
+    ("the orange cat next door", {"animals"}, {"taste", "sight"}),
+    ("sunset was pink and orange tonight", {"sight", "nature"}, {"taste"}),
+    ("a sweet message from my partner", {"people"}, {"taste"}),
+    ("the blackbirds singing", {"animals", "sound"}, set()),
+    ("my boss said I did a good job", {"people"}, set()),
+    ("Ran into my cousin on the way home!", {"people"}, {"movement", "home"}),
+    ("the cake I made for my nephew", {"people"}, {"taste"}),
+    ("a slow walk after dinner", {"movement"}, {"taste"}),
+    ("the smell of coffee", {"smell"}, {"taste"}),
+])
+def test_english_tags_what_a_person_would(english, text, wanted, unwanted):
+    tags = set(tag_text(text, english))
+    assert wanted <= tags
+    assert not tags & unwanted
+
+
+def test_every_tag_is_at_least_ninety_percent_precise_on_the_blind_dev_set(english):
+    path = intents_dir() / "en" / "tag_tests" / "tags_blind_dev.yaml"
+    glimmers = yaml.safe_load(path.read_text("utf-8"))["glimmers"]
+    assert len(glimmers) >= 150
+    given: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    for glimmer in glimmers:
+        tags = set(tag_text(glimmer["text"], english))
+        given.update(tags)
+        right.update(tags & set(glimmer["tags"] or ()))
+    precision = {tag: right[tag] / given[tag] for tag in given}
+    assert set(given) == set(english.rules)  # every tag is given somewhere
+    assert all(p >= 0.9 for p in precision.values()), precision
