@@ -109,3 +109,8 @@ def test_every_tag_is_at_least_ninety_percent_precise_on_the_blind_dev_set(engli
     precision = {tag: right[tag] / given[tag] for tag in given}
     assert set(given) == set(english.rules)  # every tag is given somewhere
     assert all(p >= 0.9 for p in precision.values()), precision
+
+
+def test_no_words_no_tags(english):
+    assert tag_text("", english) == ()
+    assert tag_text("☕ !!", english) == ()
