@@ -187,8 +187,8 @@ def main() -> None:
         blip = write(folder / "blip.wav", quiet(0.1))
         start_cpu = min(run_measured(listen_cmd(model, blip, folder / "blip.events"), env)[1]
                         for _ in range(2))
-        silence_cpu = min(run_measured(listen_cmd(model, silence, folder / "silence.events"), env)[1]
-                          for _ in range(2))
+        silence_cpu = min(run_measured(listen_cmd(model, silence, folder / "silence.events"),
+                                       env)[1] for _ in range(2))
         load = min(run_measured([sys.executable, "-c", BARE, str(model), str(silence), "0"])[1]
                    for _ in range(2))
         bare_silence = min(run_measured([sys.executable, "-c", BARE, str(model), str(silence),
