@@ -146,11 +146,12 @@ def run(words, turns, *, seconds=None, **recogniser):
 @pytest.mark.parametrize("text", ["delete that", "undo", "what were my glimmers today",
                                   "how many glimmers this week", "glimmer stop listening",
                                   "glimmer are you recording me", "yes", "no", "not tonight"])
-def test_a_complete_request_or_answer_ends_after_the_short_silence(language, text):
+@pytest.mark.parametrize("lag", [0.2, 2.0])
+def test_a_complete_request_or_answer_ends_after_the_short_silence(language, text, lag):
     dialogue, turns = conversation(language)
     words = said(text)
     assert turns(text) is Turn.COMPLETE
-    out, _ = run(words, turns)
+    out, _ = run(words, turns, lag=lag)
     assert [u.text for u, _ in out] == [text]
     delay = out[0][1] - words[-1].end
     assert SHORT - 1e-6 <= delay <= SHORT + BLOCK + 1e-6, delay  # not Vosk's 0.5 s rule
@@ -170,11 +171,14 @@ def test_words_not_meant_for_the_assistant_end_quickly_too(language):
     ("glimmer i have a glimmer", 0.7, "my friend called"),
     ("glimmer the sun on my face", 0.9, "this morning"),
 ])
-def test_a_capture_with_a_pause_stays_whole(language, parts):
-    """Vosk's own rule (0.5 s) would end it at the pause: held, and joined to the rest."""
+@pytest.mark.parametrize("lag", [0.2, 2.0])
+def test_a_capture_with_a_pause_stays_whole(language, parts, lag):
+    """Vosk's own rule (0.5 s) would end it at the pause: held, and joined to the rest.
+    With partial words 2 s behind (the Korean model's, on espeak-ng speech), the wake word
+    is seen only in the words Vosk finishes at the pause: held all the same."""
     _, turns = conversation(language)
     words = said(*parts)
-    out, _ = run(words, turns)
+    out, _ = run(words, turns, lag=lag)
     assert [u.text for u, _ in out] == [" ".join(p for p in parts if isinstance(p, str))]
     utterance, at = out[0]
     assert [w.start for w in utterance.words] == [w.start for w in words]  # Vosk's times

@@ -6,9 +6,10 @@ my glimmers today"), or words not meant for the assistant, end after a short sil
 open capture ("glimmer", "glimmer, the smell of...", "I have a glimmer") and the answer to
 "What was it?" wait longer, so a pause to find the words does not cut them in two; each
 new word starts the wait again, and the long silence is its limit. Vosk's own endpoint
-rule stays the backstop: its result ends a complete turn at once, and an open capture's is
-held and joined to what follows. The turn is ended with Vosk's own FinalResult, so the
-words and times are Vosk's.
+rule stays the backstop. A stretch of speech is ended with Vosk's own FinalResult (so the
+words and times are Vosk's), and its finished words are asked again: an open capture is
+held and joined to what follows a pause (a recogniser whose partial words lag behind the
+speech shows the wake word only then).
 
 Long silence is not fed through the recogniser: between turns, audio waits in a short
 buffer (`pre_roll` seconds) and only goes to Vosk once the detector hears speech, so the
@@ -137,7 +138,9 @@ class TurnTaker:
         speech = self.detector.hears_speech(frame)
         if not self._feeding:
             self._keep(frame)
-            if not speech:
+            if not speech:  # between turns, or a capture pausing
+                if self._held and self.policy.has_ended(Turn.OPEN, self._silence(self._held)):
+                    return self._end([])
                 return []
             self._feeding = True  # speech: the buffered audio goes first
             heard: list[Partial | Utterance] = []
@@ -194,23 +197,30 @@ class TurnTaker:
         out: list[Partial | Utterance] = []
         for item in heard:
             if isinstance(item, Utterance):  # Vosk's own endpoint: the backstop
-                words = self._held + item.words
-                if (self._kind(words) is Turn.OPEN
-                        and not self.policy.has_ended(Turn.OPEN, self._silence(words))):
-                    self._held = words  # a capture pausing: joined to what follows
-                    continue
-                self._held = ()
-                out.append(_utterance(words, item))
-                self._turns.clear()
+                out += self._segment_ended([item], feeding=True)
             elif self._held:
                 held = " ".join(w.word for w in self._held)
                 out.append(Partial(f"{held} {item.text}".strip()))
             else:
                 out.append(item)
         words = self._held + self.recogniser.partial_words
-        if self.policy.has_ended(self._kind(words), self._silence(words)):
-            out += self._end(self.recogniser.finish())
+        if self._feeding and self.policy.has_ended(self._kind(words), self._silence(words)):
+            out += self._segment_ended(self.recogniser.finish(), feeding=False)
         return out
+
+    def _segment_ended(self, heard: list[Partial | Utterance], *,
+                       feeding: bool) -> list[Partial | Utterance]:
+        """Vosk has finished a stretch of speech: is the turn over? Asked again of its
+        finished words, which may show what the partial ones did not yet (the wake word):
+        an open capture is held, to be joined to what follows a pause."""
+        words = self._held + tuple(w for h in heard if isinstance(h, Utterance)
+                                   for w in h.words)
+        if (words and self._kind(words) is Turn.OPEN
+                and not self.policy.has_ended(Turn.OPEN, self._silence(words))):
+            self._held = words
+            self._feeding = feeding  # a pause: silence waits unfed, as between turns
+            return []
+        return self._end(heard)
 
     def _end(self, heard: list[Partial | Utterance]) -> list[Partial | Utterance]:
         """The turn is over: its words (held ones first) as one Utterance."""
