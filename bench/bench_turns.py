@@ -222,6 +222,13 @@ def main() -> None:
               f"{statistics.median(od):>11.2f} / {p95(od):.2f} s   (p50 / p95, {n} said)")
         print(f"{'  split in two or more':<34}{bs:>22}{os_:>22}")
         print(f"{'  words heard':<34}{bw:>22}{ow:>22}")
+        kept = sum(bool(og) and abs(bg[0][0][0]["start"] - og[0][0][0]["start"]) < 0.15
+                   for bg, og in zip(b, o, strict=True) if bg)
+        same = sum(bool(og) and bg[0][0][0]["word"] == og[0][0][0]["word"]
+                   for bg, og in zip(b, o, strict=True) if bg)
+        print(f"{'  a first word where bare Vosk has':<34}{'':>22}"
+              f"{kept:>10} of {sum(bool(g) for g in b)}")
+        print(f"{'  ... and the same word':<34}{'':>22}{same:>10} of {sum(bool(g) for g in b)}")
         if name.startswith("captures"):
             later = [(item.pause, round(og[-1][1] - bg[-1][1], 2))
                      for item, bg, og in zip(capture_said, b, o, strict=True) if bg and og]
