@@ -238,3 +238,29 @@ def test_silence_is_not_fed_to_the_recogniser_and_no_first_word_is_lost(language
     # 40 s of audio: the recogniser heard the 0.9 s of words, the half second before
     # them, the silence that ended them, and nothing of the 29.5 s before
     assert rec.fed <= 0.5 + 0.9 + LONG + 2 * BLOCK, rec.fed
+
+
+def test_every_event_carries_the_audio_seconds_it_came_at(language):
+    """`audio_s` on every event: a final's delay after its last word, read off a recording."""
+    import io
+    import json
+
+    from fakes import AudioClock, ScriptedTranscriber, SilenceSource, TimedSpeaker
+
+    from voice_glimmers.listen.events import Display, EventLog
+    from voice_glimmers.listen.loop import Loop
+
+    dialogue = Dialogue(GlimmerStore.in_memory(), language, Settings())
+    clock = AudioClock(NOW)
+    log = io.StringIO()
+    Loop(source=SilenceSource(8, pace=0.001),
+         transcriber=ScriptedTranscriber([(2.0, "glimmer the smell of rain"),
+                                          (5.0, "pass the salt")], clock),
+         dialogue=dialogue, speaker=TimedSpeaker(clock), clock=clock,
+         gate=Gate(dialogue.wake, follow_up_seconds=1), events=EventLog(log),
+         display=Display(io.StringIO()), half_duplex=False, audio_clock=True).run()
+    events = [json.loads(line) for line in log.getvalue().splitlines()]
+    assert events and all("audio_s" in e for e in events)
+    finals = [e["audio_s"] for e in events if e["type"] == "final"]
+    assert finals == pytest.approx([2.0, 5.0], abs=0.11)
+    assert events[-1]["type"] == "stopped" and events[-1]["audio_s"] == pytest.approx(8.0)
