@@ -144,8 +144,9 @@ def spaced_speech(folder: Path, count: int) -> Path:
     return out
 
 
-def reply_delays(model: Path, wav: Path) -> list[float]:
-    """ms from each Vosk final to its reply's first audio block, through PulseAudio."""
+def reply_delays(model: Path, wav: Path, wrap=None) -> list[float]:
+    """ms from each Vosk final to its reply's first audio block, through PulseAudio.
+    `wrap(vosk, dialogue, gate)` puts something around the recogniser (bench_turns)."""
     import io
     import json
 
@@ -180,9 +181,13 @@ def reply_delays(model: Path, wav: Path) -> list[float]:
         speaker = Pyttsx3Speaker(on_event=lambda e: holder and holder[0].speech_event(e))
         speaker.say("warming up")  # the first synthesis loads espeak-ng's voice data
         speaker.wait()
+        gate = Gate(dialogue.wake)
+        recogniser = VoskTranscriber(model)
+        if wrap is not None:
+            recogniser = wrap(recogniser, dialogue, gate)
         loop = Loop(source=WavSource(wav, realtime=True),
-                    transcriber=EnglishWords(VoskTranscriber(model)), dialogue=dialogue,
-                    speaker=speaker, clock=system_clock, gate=Gate(dialogue.wake),
+                    transcriber=EnglishWords(recogniser), dialogue=dialogue,
+                    speaker=speaker, clock=system_clock, gate=gate,
                     events=EventLog(log), display=Display(io.StringIO()), half_duplex=False)
         holder.append(loop)
         loop.run()

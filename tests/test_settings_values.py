@@ -27,6 +27,11 @@ def run(*args: str, env: dict) -> subprocess.CompletedProcess:
     ("question_timeout_seconds = inf", "question_timeout_seconds"),
     ("question_timeout_seconds = 1e300", "question_timeout_seconds"),
     ("question_timeout_seconds = -inf", "question_timeout_seconds"),
+    ("short_silence_seconds = 0", "short_silence_seconds"),
+    ("short_silence_seconds = nan", "short_silence_seconds"),
+    ("short_silence_seconds = 6", "short_silence_seconds"),
+    ("long_silence_seconds = inf", "long_silence_seconds"),
+    ("long_silence_seconds = 0.2", "long_silence_seconds"),  # shorter than the short one
 ])
 def test_a_setting_in_the_file_that_means_nothing_sensible_is_refused(tmp_path, setting, name):
     config = tmp_path / "config.toml"
@@ -40,6 +45,7 @@ def test_a_setting_in_the_file_that_means_nothing_sensible_is_refused(tmp_path, 
     ("VOICE_GLIMMERS_WAKE_WORD", "  ", "wake_word"),
     ("VOICE_GLIMMERS_FOLLOW_UP_SECONDS", "inf", "follow_up_seconds"),
     ("VOICE_GLIMMERS_QUESTION_TIMEOUT_SECONDS", "1e300", "question_timeout_seconds"),
+    ("VOICE_GLIMMERS_LONG_SILENCE_SECONDS", "11", "long_silence_seconds"),
 ])
 def test_a_setting_from_the_environment_is_refused_the_same_way(key, value, name):
     with pytest.raises(GlimmersError, match=f"The setting {name} "):
@@ -52,6 +58,9 @@ def test_none_still_means_act_on_everything_and_an_hour_is_the_longest_wait():
     settings = load_settings(env={"VOICE_GLIMMERS_FOLLOW_UP_SECONDS": "3600",
                                   "VOICE_GLIMMERS_QUESTION_TIMEOUT_SECONDS": "0"})
     assert (settings.follow_up_seconds, settings.question_timeout_seconds) == (3600.0, 0.0)
+    settings = load_settings(env={"VOICE_GLIMMERS_SHORT_SILENCE_SECONDS": "0.4",
+                                  "VOICE_GLIMMERS_LONG_SILENCE_SECONDS": "2.5"})
+    assert (settings.short_silence_seconds, settings.long_silence_seconds) == (0.4, 2.5)
 
 
 def test_every_command_says_it_in_one_line(tmp_path):

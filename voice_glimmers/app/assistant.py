@@ -221,6 +221,19 @@ def _open_events(path: Path) -> tuple[TextIO, str | None]:
     return os.fdopen(fd, "a", encoding="utf-8"), note
 
 
+def _turn_taker(recogniser: Any, dialogue: Any, gate: Any, clock: Any, settings: Any) -> Any:
+    """Vosk behind the end-of-speech policy and the detector (listen/turns.py)."""
+    from voice_glimmers.listen.turns import EndOfSpeech, TurnTaker, conversation_turns
+    from voice_glimmers.voice.vad import SpeechDetector
+
+    def named(text: str) -> bool:
+        return gate.wake_word is not None and gate.has_wake_word(text)
+
+    turns = conversation_turns(dialogue, dialogue.language.registry.kind, named, clock)
+    policy = EndOfSpeech(settings.short_silence_seconds, settings.long_silence_seconds)
+    return TurnTaker(recogniser, SpeechDetector(), policy, turns)
+
+
 def _model_dir(ctx: Context) -> Path:
     """The speech model; on a terminal, offer to download the default one when none is found."""
     from voice_glimmers.core.errors import ModelNotFound
@@ -297,7 +310,10 @@ def cmd_listen(ctx: Context) -> int:
                 "commands will not be understood; 'voice-glimmers model download' "
                 "gets the English one",
             )
-        transcriber = VoskTranscriber(model_dir)
+        gate = Gate(dialogue.wake, settings.follow_up_seconds,
+                    settings.question_timeout_seconds)
+        transcriber = _turn_taker(VoskTranscriber(model_dir), dialogue, gate, ctx.clock,
+                                  settings)
         loop_ref: list[Loop] = []
 
         def speech_event(event: Event) -> None:
@@ -329,8 +345,7 @@ def cmd_listen(ctx: Context) -> int:
             clock=ctx.clock,
             events=events,
             display=display,
-            gate=Gate(dialogue.wake, settings.follow_up_seconds,
-                      settings.question_timeout_seconds),
+            gate=gate,
             half_duplex=args.input is None,
             audio_clock=args.input is not None and not args.realtime,  # a recording, read fast
             show_replies=not args.no_speak or events_stream is sys.stdout,

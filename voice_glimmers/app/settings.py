@@ -20,6 +20,12 @@ MAX_WAIT_SECONDS = 3600.0
 """The longest follow_up_seconds or question_timeout_seconds: an hour is already far more
 than a conversation waits."""
 
+MIN_SILENCE_SECONDS = 0.1
+MAX_SHORT_SILENCE_SECONDS = 5.0
+MAX_LONG_SILENCE_SECONDS = 10.0
+"""The silences that end a turn: from a tenth of a second (the detector's own judgement
+takes about that) to a wait longer than anyone would want."""
+
 MAX_SETTINGS_BYTES = 1_000_000
 """The largest settings file read (a full one is about 1 kB)."""
 
@@ -69,6 +75,11 @@ class Settings:
     wake_word: str | None = "glimmer"
     follow_up_seconds: float = 6.0
     question_timeout_seconds: float = 20.0
+    # A finished request or answer ends after this much silence (Home Assistant's
+    # "aggressive"); a glimmer being told may pause this long and go on (1 s: Vosk's own
+    # rule 3 with the Korean model, so a capture ends about when Vosk alone would end it).
+    short_silence_seconds: float = 0.25
+    long_silence_seconds: float = 1.0
     reflection_time: time | None = time(20, 30)
     speech_rate: int | None = None
     speech_voice: str | None = None
@@ -92,6 +103,15 @@ class Settings:
         elif not 0 <= self.question_timeout_seconds <= MAX_WAIT_SECONDS:
             problem = (f"question_timeout_seconds should be from 0 to {MAX_WAIT_SECONDS:.0f} "
                        f"seconds, not {self.question_timeout_seconds}")
+        elif not MIN_SILENCE_SECONDS <= self.short_silence_seconds <= MAX_SHORT_SILENCE_SECONDS:
+            problem = (f"short_silence_seconds should be from {MIN_SILENCE_SECONDS} to "
+                       f"{MAX_SHORT_SILENCE_SECONDS:.0f} seconds, "
+                       f"not {self.short_silence_seconds}")
+        elif not (self.short_silence_seconds <= self.long_silence_seconds
+                  <= MAX_LONG_SILENCE_SECONDS):
+            problem = (f"long_silence_seconds should be from short_silence_seconds "
+                       f"({self.short_silence_seconds}) to {MAX_LONG_SILENCE_SECONDS:.0f} "
+                       f"seconds, not {self.long_silence_seconds}")
         elif self.speech_rate is not None and not 20 <= self.speech_rate <= 600:
             problem = (
                 f"speech_rate should be from 20 to 600 words a minute, not {self.speech_rate}"
@@ -139,7 +159,8 @@ def _coerce(name: str, value: Any) -> Any:
         return text in ("true", "yes", "on", "1")
     if name in ("day_start_hour", "week_start", "speech_rate"):
         return int(value)
-    if name in ("follow_up_seconds", "question_timeout_seconds", "speech_volume"):
+    if name in ("follow_up_seconds", "question_timeout_seconds", "speech_volume",
+                "short_silence_seconds", "long_silence_seconds"):
         return float(value)
     return str(value)
 

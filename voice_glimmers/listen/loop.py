@@ -117,7 +117,7 @@ class Loop:
         worker = threading.Thread(target=self._feed, name="voice-glimmers-hearing", daemon=True)
         worker.start()
         self.display.line("listening", self._listening_hint())
-        self.events.emit(Listening(self.gate.wake_word))
+        self._emit(Listening(self.gate.wake_word))
         try:
             while not self._stopping.is_set():
                 # Poll faster while speaking, so the end of speech is noticed promptly.
@@ -142,7 +142,7 @@ class Loop:
         except SpeechOutputError as err:
             self.display.line("problem", str(err))
         self._tick(self._now())
-        self.events.emit(Stopped())
+        self._emit(Stopped())
         if self.error is not None:
             raise self.error
 
@@ -151,6 +151,11 @@ class Loop:
         self._stopping.set()
 
     # --- inside -------------------------------------------------------------
+
+    def _emit(self, event: Event, **extra: Any) -> None:
+        """An event with `audio_s`: the seconds of audio heard when it was emitted (a final's
+        delay after its last word is measured on recordings as it is live)."""
+        self.events.emit(event, **extra, audio_s=round(self._heard_until, 3))
 
     def _now(self) -> datetime:
         if self.audio_clock and self._started is not None:
@@ -164,13 +169,13 @@ class Loop:
     def _hear(self, heard: Any, heard_at: float, now: datetime) -> None:
         """One Partial or Utterance; `heard_at` is when the transcriber gave it (monotonic)."""
         if not isinstance(heard, Utterance):  # a Partial
-            self.events.emit(Heard(heard.text))
+            self._emit(Heard(heard.text))
             self.display.partial(heard.text)
             return
         self._last_final = heard_at
         words = [{"word": w.word, "conf": round(w.conf, 3), "start": round(w.start, 3),
                   "end": round(w.end, 3)} for w in heard.words]
-        self.events.emit(Final(heard.text, round(heard.confidence, 3),
+        self._emit(Final(heard.text, round(heard.confidence, 3),
                                       round(heard.start, 3), round(heard.end, 3), words))
 
         def crisis() -> bool:  # lists, then the sentence model: only for words meant for us
@@ -185,7 +190,7 @@ class Loop:
                   and self.dialogue.language.lexicon.barge_in.isdisjoint(self._speaking_words)):
                 self.speaker.stop()
                 self.dialogue.interrupted(now)
-                self.events.emit(BargeIn())
+                self._emit(BargeIn())
                 self.display.line("stopped", "(you said stop)")
             else:
                 self._drop("speaking")
@@ -207,7 +212,7 @@ class Loop:
             return
         self.display.words("heard", heard.text)
         understood = match.to_dict() if match else {"text": heard.text, "intent": None}
-        self.events.emit(Understood(**understood))
+        self._emit(Understood(**understood))
         reply = self.dialogue.respond(heard.text, now, match=match,
                                       confidence=heard.confidence, source="voice")
         self._say(reply, now)
@@ -224,20 +229,20 @@ class Loop:
             self.speaker.say(text)
         except SpeechOutputError as err:
             self.display.line("problem", str(err))  # once while it is away; still tried
-            self.events.emit(Problem(str(err)))
+            self._emit(Problem(str(err)))
 
     def _named_us(self, text: str) -> bool:
         return self.gate.wake_word is not None and self.gate.has_wake_word(text)
 
     def _drop(self, reason: str) -> None:
         """Not meant for us: forget it (the event carries no words, the screen lets it go)."""
-        self.events.emit(Dropped(reason))
+        self._emit(Dropped(reason))
         self.display.let_go()
 
     def _say(self, reply: Reply, now: datetime) -> None:
         if reply.problem:
             self.display.line("problem", reply.problem)
-            self.events.emit(Problem(reply.problem))
+            self._emit(Problem(reply.problem))
         if not reply.parts:
             return
         if reply.intent == "reflect":
@@ -245,7 +250,7 @@ class Loop:
         since_final = None
         if self._last_final is not None:
             since_final = round((time.monotonic() - self._last_final) * 1000, 1)
-        self.events.emit(Replied(reply.text, reply.intent,
+        self._emit(Replied(reply.text, reply.intent,
                                         reply.saved.id if reply.saved else None, since_final))
         self._speaking_words = frozenset(plain_words(reply.text))
         for part in reply.parts:
@@ -286,8 +291,8 @@ class Loop:
             heard_at, self._last_final = self._last_final, None  # the first audio answers it
             since = None if heard_at is None else round((event.t - heard_at) * 1000, 1)
             self._spoken.append([event.t, float("inf")])
-            self.events.emit(event, ms_since_final=since)
+            self._emit(event, ms_since_final=since)
             return
         if isinstance(event, Spoken) and self._spoken:
             self._spoken[-1][1] = event.t
-        self.events.emit(event)
+        self._emit(event)

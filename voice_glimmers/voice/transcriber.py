@@ -1,7 +1,8 @@
 """Speech recognition: what was heard, as partial and final results, from Vosk.
 
 Only this module imports vosk, and only inside VoskTranscriber. End of speech comes
-from the model's own endpoint rules (conf/model.conf).
+from the model's own endpoint rules (conf/model.conf), unless listen/turns.py decides it
+sooner (finish()) and leaves silence unfed (skip()).
 """
 
 from __future__ import annotations
@@ -64,13 +65,26 @@ class VoskTranscriber:
         self._recognizer.SetWords(True)
         self._recognizer.SetPartialWords(True)
         self._samples = 0
+        self._skipped = 0  # samples left unfed (skip()): Vosk's times are of what it was fed
         self._ignore_before = 0.0
         self._last_partial = ""
+        self._partial_words: tuple[Word, ...] = ()
 
     @property
     def position(self) -> float:
-        """Seconds of audio accepted so far."""
+        """Seconds of audio accepted (or skipped) so far."""
         return self._samples / self.sample_rate
+
+    @property
+    def partial_words(self) -> tuple[Word, ...]:
+        """The words of the utterance so far, with Vosk's times (empty between utterances)."""
+        return self._partial_words
+
+    def skip(self, frame: bytes) -> None:
+        """Audio not fed to Vosk (silence between utterances): it counts in the times, not
+        in the recogniser's work. Only between utterances, when Vosk holds nothing."""
+        self._samples += len(frame) // 2
+        self._skipped += len(frame) // 2
 
     def accept(self, frame: bytes) -> list[Partial | Utterance]:
         self._samples += len(frame) // 2
@@ -78,6 +92,7 @@ class VoskTranscriber:
             return self._final(self._recognizer.Result())
         result = json.loads(self._recognizer.PartialResult())
         words = self._words(result.get("partial_result"))
+        self._partial_words = words or ()
         text = " ".join(w.word for w in words) if words is not None else result.get("partial", "")
         if text == self._last_partial:
             return []
@@ -87,15 +102,21 @@ class VoskTranscriber:
     def flush(self) -> list[Partial | Utterance]:
         return self._final(self._recognizer.FinalResult())
 
+    def finish(self) -> list[Partial | Utterance]:
+        """End the utterance now, with Vosk's own FinalResult (its words and times)."""
+        return self.flush()
+
     def reset(self) -> None:
         """Forget whatever is half-heard. Vosk may still decode audio it had buffered,
         so words that began before this moment are dropped from later results too."""
         self._recognizer.Reset()
         self._ignore_before = self.position
         self._last_partial = ""
+        self._partial_words = ()
 
     def _final(self, raw: str) -> list[Partial | Utterance]:
         self._last_partial = ""
+        self._partial_words = ()
         result = json.loads(raw)
         words = self._words(result.get("result"))
         if words is None:  # no word list: only the text (should not happen with SetWords)
@@ -110,8 +131,10 @@ class VoskTranscriber:
     def _words(self, items: list[dict[str, Any]] | None) -> tuple[Word, ...] | None:
         if items is None:
             return None
-        return tuple(
-            Word(str(w["word"]), float(w.get("conf", 1.0)), float(w["start"]), float(w["end"]))
-            for w in items
-            if float(w["start"]) >= self._ignore_before and str(w["word"]).strip()
+        offset = self._skipped / self.sample_rate
+        words = (
+            Word(str(w["word"]), float(w.get("conf", 1.0)), float(w["start"]) + offset,
+                 float(w["end"]) + offset)
+            for w in items if str(w["word"]).strip()
         )
+        return tuple(w for w in words if w.start >= self._ignore_before)

