@@ -73,7 +73,7 @@ def _speaker(ctx: Context, *, to_wav: Path | None = None):
     return Pyttsx3Speaker(_voice(ctx), scratch_dir=_speech_folder())
 
 
-def _print_and_say(parts, speaker) -> bool:
+def _print_and_say(parts, speaker, pauses=()) -> bool:
     """Each part of a reply on its own line (shown harmlessly: a part can hold a glimmer's
     words), and spoken when there is a speaker. A speaker
     that fails is said once and still tried for the parts after; False if it failed."""
@@ -85,11 +85,13 @@ def _print_and_say(parts, speaker) -> bool:
             print(f"voice-glimmers: {err}", file=sys.stderr)
         spoken = False
 
-    for part in parts:
+    for i, part in enumerate(parts):
         print(printable(part), flush=True)
         if speaker is not None:
             try:
                 speaker.say(part)
+                if i < len(pauses) and pauses[i]:
+                    speaker.pause(pauses[i])  # room to stay with it
             except SpeechOutputError as err:
                 told(err)
     if speaker is not None:
@@ -140,7 +142,7 @@ def cmd_chat(ctx: Context) -> int:
             if said and not reply.parts and dialogue.paused:
                 wake = dialogue.wake.word
                 print(f"(paused: say '{wake}, start listening' to go on)", file=sys.stderr)
-            _print_and_say(reply.parts, speaker)
+            _print_and_say(reply.parts, speaker, reply.pauses)
     finally:
         if speaker is not None:
             speaker.close()
@@ -167,7 +169,7 @@ def cmd_reflect(ctx: Context) -> int:
         speaker = _speaker(ctx, to_wav=ctx.args.to_wav)
     spoken = True
     try:
-        spoken = _print_and_say(reply.parts, speaker)
+        spoken = _print_and_say(reply.parts, speaker, reply.pauses)
     finally:
         if speaker is not None:
             try:

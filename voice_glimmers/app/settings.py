@@ -20,6 +20,10 @@ MAX_WAIT_SECONDS = 3600.0
 """The longest follow_up_seconds or question_timeout_seconds: an hour is already far more
 than a conversation waits."""
 
+MAX_PAUSE_SECONDS = 30.0
+"""The longest reflection_pause_seconds: past half a minute, a pause reads as a silence
+that has lost its way."""
+
 MAX_SETTINGS_BYTES = 1_000_000
 """The largest settings file read (a full one is about 1 kB)."""
 
@@ -70,6 +74,7 @@ class Settings:
     follow_up_seconds: float = 6.0
     question_timeout_seconds: float = 20.0
     reflection_time: time | None = time(20, 30)
+    reflection_pause_seconds: float = 4.0  # the quiet after "Stay with that for a moment."
     speech_rate: int | None = None
     speech_voice: str | None = None
     speech_volume: float | None = None
@@ -92,6 +97,9 @@ class Settings:
         elif not 0 <= self.question_timeout_seconds <= MAX_WAIT_SECONDS:
             problem = (f"question_timeout_seconds should be from 0 to {MAX_WAIT_SECONDS:.0f} "
                        f"seconds, not {self.question_timeout_seconds}")
+        elif not 0 <= self.reflection_pause_seconds <= MAX_PAUSE_SECONDS:
+            problem = (f"reflection_pause_seconds should be from 0 to {MAX_PAUSE_SECONDS:.0f} "
+                       f"seconds, not {self.reflection_pause_seconds}")
         elif self.speech_rate is not None and not 20 <= self.speech_rate <= 600:
             problem = (
                 f"speech_rate should be from 20 to 600 words a minute, not {self.speech_rate}"
@@ -139,7 +147,8 @@ def _coerce(name: str, value: Any) -> Any:
         return text in ("true", "yes", "on", "1")
     if name in ("day_start_hour", "week_start", "speech_rate"):
         return int(value)
-    if name in ("follow_up_seconds", "question_timeout_seconds", "speech_volume"):
+    if name in ("follow_up_seconds", "question_timeout_seconds", "speech_volume",
+                "reflection_pause_seconds"):
         return float(value)
     return str(value)
 
