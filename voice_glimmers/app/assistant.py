@@ -152,6 +152,8 @@ def cmd_chat(ctx: Context) -> int:
 
 def cmd_reflect(ctx: Context) -> int:
     """The evening reflection, once (for a timer or cron job)."""
+    if _listen_speaks_instead(ctx):
+        return 0
     if ctx.args.to_wav:
         from voice_glimmers.core.files import refuse_special
 
@@ -180,6 +182,23 @@ def cmd_reflect(ctx: Context) -> int:
     if ctx.args.to_wav:
         print(f"Wrote the reflection to {ctx.args.to_wav}", file=sys.stderr)
     return 0 if spoken else 1
+
+
+def _listen_speaks_instead(ctx: Context) -> bool:
+    """`reflect --speak` from a timer while `listen` runs, which makes its own evening
+    offer: two voices at once. It stays quiet and says why in one line. Asked for on a
+    terminal, it speaks as asked."""
+    from voice_glimmers.app.presence import is_listening
+
+    settings = ctx.settings
+    if not ctx.args.speak or ctx.args.to_wav or sys.stdin.isatty():
+        return False
+    if settings.reflection_time is None or not is_listening(settings.db_path):
+        return False
+    print(f"voice-glimmers: listen is running and offers the reflection itself at "
+          f"{settings.reflection_time:%H:%M}, so reflect --speak stayed quiet "
+          "(to have only the timer, set reflection_time = \"off\")", file=sys.stderr)
+    return True
 
 
 def _wake_word(ctx: Context) -> str | None:
@@ -345,9 +364,12 @@ def cmd_listen(ctx: Context) -> int:
             display.line("stopping", "finishing up (Ctrl-C again to stop at once)")
             loop.stop()
 
+        from voice_glimmers.app.presence import listening
+
         previous = signal.signal(signal.SIGINT, on_interrupt)
         try:
-            loop.run()
+            with listening(settings.db_path):  # a timer's reflect --speak leaves the evening to us
+                loop.run()
         except KeyboardInterrupt:  # the second Ctrl-C: stop at once, even mid-sentence
             speaker.stop()
             raise
