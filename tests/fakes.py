@@ -80,6 +80,7 @@ class TimedSpeaker:
     clock: AudioClock
     tail_seconds: float = 0.4
     said: list[str] = field(default_factory=list)
+    pauses: list[float] = field(default_factory=list)
     stops: int = 0
     _until: datetime | None = None
 
@@ -88,6 +89,12 @@ class TimedSpeaker:
         start = max(now, self._until) if self._until else now
         self._until = start + timedelta(seconds=0.06 * len(text))
         self.said.append(text)
+
+    def pause(self, seconds: float) -> None:
+        now = self.clock()
+        start = max(now, self._until) if self._until else now
+        self._until = start + timedelta(seconds=seconds)
+        self.pauses.append(seconds)
 
     def stop(self) -> None:
         self.stops += 1

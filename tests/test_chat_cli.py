@@ -112,7 +112,8 @@ def test_reflect_prints_the_evening_reflection(tmp_path):
     out = run(["reflect", "--now", NOW], db=db).stdout
     assert "Today you noticed:" in out
     assert "The light through the kitchen window." in out
-    assert out.strip().endswith("If another one comes to you, you can say 'glimmer' and tell me.")
+    assert "If another one comes to you, you can say 'glimmer' and tell me." in out
+    assert out.strip().endswith("Rest well.")  # in the evening, the very last words
     assert "?" not in out.strip().splitlines()[-1]  # nobody is there to answer a question
 
 

@@ -211,8 +211,8 @@ def test_while_paused_only_danger_that_names_us_is_answered(language):
 
 
 def test_a_question_at_the_end_of_a_long_reply_waits_from_when_it_was_spoken(language):
-    store = long_day(5)
-    _, speaker, _, _ = run_script(language, [(2, "glimmer lets reflect"), (50, "yes")],
+    store = long_day(4)  # four: all read at once, with their pauses, before the question
+    _, speaker, _, _ = run_script(language, [(2, "glimmer lets reflect"), (72, "yes")],
                                   store=store)
     spoken_for = 0.06 * sum(len(s) for s in speaker.said[:-1])
     assert spoken_for > 20  # longer than the question timeout itself

@@ -163,7 +163,9 @@ def test_reflect_with_the_speaker_gone_says_so_once(tmp_path, pulse_server):
     assert native_noise(lines) == [], lines  # was 100 and more
     assert len(lines) == 1, lines
     printed = out_path.read_text().splitlines()
-    assert sum("number" in line for line in printed) == 8  # the whole reflection is still shown
+    # the whole reflection is still shown: the first four, and how to hear the rest
+    assert sum("number" in line for line in printed) == 4
+    assert any("There are four more from today." in line for line in printed), printed
 
 
 # --- the microphone comes back: what was half-heard before is not joined to what follows ---

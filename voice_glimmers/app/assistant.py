@@ -73,7 +73,7 @@ def _speaker(ctx: Context, *, to_wav: Path | None = None):
     return Pyttsx3Speaker(_voice(ctx), scratch_dir=_speech_folder())
 
 
-def _print_and_say(parts, speaker) -> bool:
+def _print_and_say(parts, speaker, pauses=()) -> bool:
     """Each part of a reply on its own line (shown harmlessly: a part can hold a glimmer's
     words), and spoken when there is a speaker. A speaker
     that fails is said once and still tried for the parts after; False if it failed."""
@@ -85,11 +85,13 @@ def _print_and_say(parts, speaker) -> bool:
             print(f"voice-glimmers: {err}", file=sys.stderr)
         spoken = False
 
-    for part in parts:
+    for i, part in enumerate(parts):
         print(printable(part), flush=True)
         if speaker is not None:
             try:
                 speaker.say(part)
+                if i < len(pauses) and pauses[i]:
+                    speaker.pause(pauses[i])  # room to stay with it
             except SpeechOutputError as err:
                 told(err)
     if speaker is not None:
@@ -140,7 +142,7 @@ def cmd_chat(ctx: Context) -> int:
             if said and not reply.parts and dialogue.paused:
                 wake = dialogue.wake.word
                 print(f"(paused: say '{wake}, start listening' to go on)", file=sys.stderr)
-            _print_and_say(reply.parts, speaker)
+            _print_and_say(reply.parts, speaker, reply.pauses)
     finally:
         if speaker is not None:
             speaker.close()
@@ -150,6 +152,8 @@ def cmd_chat(ctx: Context) -> int:
 
 def cmd_reflect(ctx: Context) -> int:
     """The evening reflection, once (for a timer or cron job)."""
+    if _listen_speaks_instead(ctx):
+        return 0
     if ctx.args.to_wav:
         from voice_glimmers.core.files import refuse_special
 
@@ -167,7 +171,7 @@ def cmd_reflect(ctx: Context) -> int:
         speaker = _speaker(ctx, to_wav=ctx.args.to_wav)
     spoken = True
     try:
-        spoken = _print_and_say(reply.parts, speaker)
+        spoken = _print_and_say(reply.parts, speaker, reply.pauses)
     finally:
         if speaker is not None:
             try:
@@ -178,6 +182,23 @@ def cmd_reflect(ctx: Context) -> int:
     if ctx.args.to_wav:
         print(f"Wrote the reflection to {ctx.args.to_wav}", file=sys.stderr)
     return 0 if spoken else 1
+
+
+def _listen_speaks_instead(ctx: Context) -> bool:
+    """`reflect --speak` from a timer while `listen` runs, which makes its own evening
+    offer: two voices at once. It stays quiet and says why in one line. Asked for on a
+    terminal, it speaks as asked."""
+    from voice_glimmers.app.presence import is_listening
+
+    settings = ctx.settings
+    if not ctx.args.speak or ctx.args.to_wav or sys.stdin.isatty():
+        return False
+    if settings.reflection_time is None or not is_listening(settings.db_path):
+        return False
+    print(f"voice-glimmers: listen is running and offers the reflection itself at "
+          f"{settings.reflection_time:%H:%M}, so reflect --speak stayed quiet "
+          "(to have only the timer, set reflection_time = \"off\")", file=sys.stderr)
+    return True
 
 
 def _wake_word(ctx: Context) -> str | None:
@@ -358,9 +379,12 @@ def cmd_listen(ctx: Context) -> int:
             display.line("stopping", "finishing up (Ctrl-C again to stop at once)")
             loop.stop()
 
+        from voice_glimmers.app.presence import listening
+
         previous = signal.signal(signal.SIGINT, on_interrupt)
         try:
-            loop.run()
+            with listening(settings.db_path):  # a timer's reflect --speak leaves the evening to us
+                loop.run()
         except KeyboardInterrupt:  # the second Ctrl-C: stop at once, even mid-sentence
             speaker.stop()
             raise

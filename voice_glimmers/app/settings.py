@@ -25,6 +25,9 @@ MAX_SHORT_SILENCE_SECONDS = 5.0
 MAX_LONG_SILENCE_SECONDS = 10.0
 """The silences that end a turn: from a tenth of a second (the detector's own judgement
 takes about that) to a wait longer than anyone would want."""
+MAX_PAUSE_SECONDS = 30.0
+"""The longest reflection_pause_seconds: past half a minute, a pause reads as a silence
+that has lost its way."""
 
 MAX_SETTINGS_BYTES = 1_000_000
 """The largest settings file read (a full one is about 1 kB)."""
@@ -81,6 +84,7 @@ class Settings:
     short_silence_seconds: float = 0.25
     long_silence_seconds: float = 1.0
     reflection_time: time | None = time(20, 30)
+    reflection_pause_seconds: float = 4.0  # the quiet after "Stay with that for a moment."
     speech_rate: int | None = None
     speech_voice: str | None = None
     speech_volume: float | None = None
@@ -112,6 +116,9 @@ class Settings:
             problem = (f"long_silence_seconds should be from short_silence_seconds "
                        f"({self.short_silence_seconds}) to {MAX_LONG_SILENCE_SECONDS:.0f} "
                        f"seconds, not {self.long_silence_seconds}")
+        elif not 0 <= self.reflection_pause_seconds <= MAX_PAUSE_SECONDS:
+            problem = (f"reflection_pause_seconds should be from 0 to {MAX_PAUSE_SECONDS:.0f} "
+                       f"seconds, not {self.reflection_pause_seconds}")
         elif self.speech_rate is not None and not 20 <= self.speech_rate <= 600:
             problem = (
                 f"speech_rate should be from 20 to 600 words a minute, not {self.speech_rate}"
@@ -160,7 +167,8 @@ def _coerce(name: str, value: Any) -> Any:
     if name in ("day_start_hour", "week_start", "speech_rate"):
         return int(value)
     if name in ("follow_up_seconds", "question_timeout_seconds", "speech_volume",
-                "short_silence_seconds", "long_silence_seconds"):
+                "short_silence_seconds", "long_silence_seconds",
+                "reflection_pause_seconds"):
         return float(value)
     return str(value)
 

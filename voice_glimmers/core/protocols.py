@@ -37,6 +37,8 @@ class Transcriber(Protocol):
 class Speaker(Protocol):
     def say(self, text: str) -> None: ...  # queue a reply; returns at once
 
+    def pause(self, seconds: float) -> None: ...  # queue a quiet moment after what is queued
+
     def stop(self) -> None: ...  # stop speaking now and drop anything queued
 
     def is_speaking(self) -> bool: ...  # from say() until the audio ends, plus a short tail

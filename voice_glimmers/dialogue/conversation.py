@@ -12,7 +12,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,15 +23,21 @@ from voice_glimmers.core.glimmer import MAX_TEXT_LENGTH, Glimmer
 from voice_glimmers.core.protocols import Likeness, Store
 from voice_glimmers.core.words import plain_words, tokens
 from voice_glimmers.dialogue.reflection import (
+    ReflectionLeft,
+    Spoken,
     compose_reflection,
+    continue_reflection,
     count_words,
+    is_evening_hour,
     memories,
     one_glimmer,
     read_some,
     readback,
+    reflection_ends,
     search_readback,
 )
 from voice_glimmers.language.bundle import Language
+from voice_glimmers.understand.answers import says_go_on, says_later
 from voice_glimmers.understand.matcher import MAX_WORDS, Match
 from voice_glimmers.understand.screen import Content, Screen, Verdict
 from voice_glimmers.understand.tags import tag_text
@@ -51,6 +57,8 @@ CRISIS_CARE_SECONDS = 300  # after a crisis answer, what is not a command is met
 TOO_MANY_WORDS = MAX_WORDS  # more than this is not understood as one thing to keep
 CONFIRM_BELOW = 0.6
 """Speech recognised with less confidence than this is read back before it is saved."""
+EVENING_AGAIN_MINUTES = 30
+"""'Later' to the evening offer: it is made once more after this many minutes."""
 
 
 class ConversationSettings(Protocol):
@@ -68,6 +76,9 @@ class ConversationSettings(Protocol):
     @property
     def db_path(self) -> Path: ...
 
+    @property
+    def reflection_pause_seconds(self) -> float: ...
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -80,6 +91,7 @@ class Reply:
     deleted: Glimmer | None = None
     restored: Glimmer | None = None
     problem: str | None = None  # what went wrong, for the screen (the words stay gentle)
+    pauses: tuple[float, ...] = ()  # seconds of quiet after each part (none if left out)
 
     @property
     def text(self) -> str:
@@ -97,6 +109,7 @@ class Question(Enum):
     EVENING = "evening"  # "Would you like a quiet moment with today?"
     OFFER_GLIMMER = "offer_glimmer"  # "Would you like to hear one from before?"
     HEART = "heart"  # a very long glimmer: "Could you tell me the heart of it?"
+    GO_ON = "go_on"  # a long day's reflection: "There are six more. Shall I go on?"
 
 
 # What "no" says to each question.
@@ -114,6 +127,9 @@ class _Pending:
     confidence: float | None = None
     glimmer: Glimmer | None = None
     rest: tuple[Glimmer, ...] = field(default_factory=tuple)
+    name_days: bool = False  # the rest belongs to a read-back over several days
+    again: bool = False  # the evening offer, made a second time after "later"
+    left: ReflectionLeft | None = None  # what a long day's reflection has still to read
 
 
 class Dialogue:
@@ -154,6 +170,8 @@ class Dialogue:
         self._crisis_at: datetime | None = None
         self._hard_said = 0
         self._care_said = 0
+        self.evening_again_at: datetime | None = None
+        """After "later" to the evening offer: when to make it once more (the loop does)."""
         self._handlers: dict[str, Handler] = {
             "capture_glimmer": self._on_capture,
             "list_glimmers": self._on_list,
@@ -276,13 +294,17 @@ class Dialogue:
                 return Reply((self._say("repeat_nothing"),), intent="repeat")
             if last.expects_answer:
                 self._pending = pending  # the question still stands
-            return Reply(last.parts, "repeat", expects_answer=last.expects_answer)
+            return Reply(last.parts, "repeat", expects_answer=last.expects_answer,
+                         pauses=last.pauses)
         return self._remember(self._act(match, text, now, confidence, source))
 
-    def offer_reflection(self, now: datetime) -> Reply:
-        """The evening offer, made by the loop at the configured time."""
-        self._pending = _Pending(Question.EVENING, now)
-        return self._remember(Reply((self._say("evening_offer"),), "reflect", expects_answer=True))
+    def offer_reflection(self, now: datetime, *, again: bool = False) -> Reply:
+        """The evening offer, made by the loop at the configured time (`again`: once more,
+        after they said "later")."""
+        self._pending = _Pending(Question.EVENING, now, again=again)
+        self.evening_again_at = None
+        said = self._say("evening_offer_again" if again else "evening_offer")
+        return self._remember(Reply((said,), "reflect", expects_answer=True))
 
     def reflect(self, now: datetime, *, offer: bool = True) -> Reply:
         """The evening reflection on today. It ends by offering to save one more glimmer,
@@ -290,16 +312,26 @@ class Dialogue:
         if not self.read_backs:
             return self._remember(Reply((self._say("read_backs_off"),), "reflect"))
         today = self.store.day_of(now)
-        parts = compose_reflection(
+        self.evening_again_at = None  # asked for: no need to offer it again
+        said, left = compose_reflection(
             self._readable(self.store.between(today, today)),
             memories(self.store, today, lambda glimmer: self.screen.is_readable(glimmer.text)),
             today,
             self.language.phrases,
             offer=offer,
+            evening=is_evening_hour(now),
+            pause=self.settings.reflection_pause_seconds,
         )
-        if offer:
+        return self._remember(self._reflecting(said, left, now, offer=offer))
+
+    def _reflecting(self, said: Spoken, left: ReflectionLeft | None, now: datetime, *,
+                    offer: bool) -> Reply:
+        """A part of the reflection; it ends by asking to go on, or to save one more."""
+        if left is not None:
+            self._pending = _Pending(Question.GO_ON, now, left=left)
+        elif offer:
             self._pending = _Pending(Question.OFFER_SAVE, now)
-        return self._remember(Reply(tuple(parts), "reflect", expects_answer=offer))
+        return Reply(said.parts, "reflect", expects_answer=offer, pauses=said.pauses)
 
     # --- inside -------------------------------------------------------------
 
@@ -337,6 +369,10 @@ class Dialogue:
             return None  # "stop listening" is never a glimmer
         lexicon = self.language.lexicon
         is_request = self.language.registry.is_request(intent)
+        if pending.kind is Question.EVENING and says_later(text, lexicon):
+            return self._evening_later(pending, now)
+        if pending.kind in (Question.GO_ON, Question.MORE) and says_go_on(text, lexicon):
+            return self._accept(pending, now, source)
         if pending.kind is Question.HEART:
             if intent == "yes" or tuple(plain_words(text)) in lexicon.keep_whole:
                 return self._capture(pending.text, now, confidence, source)  # every word
@@ -369,11 +405,25 @@ class Dialogue:
             return self._capture(said, now, confidence, source)
         if intent == "yes":
             return self._accept(pending, now, source)
+        if intent == "no" and pending.kind in (Question.OFFER_SAVE, Question.GO_ON):
+            return Reply((reflection_ends(self.language.phrases, self.store.day_of(now),
+                                          evening=is_evening_hour(now)),), "no")
         if intent == "no" or (pending.kind is Question.CONFIRM_DELETE and says_undo(text, lexicon)):
             return Reply((self._say(_DECLINED.get(pending.kind, "offer_declined")),), "no")
         if pending.kind is Question.CONFIRM_CAPTURE and match is None:
             return self._capture(strip_answer(text, lexicon), now, confidence, source)  # again
         return None
+
+    def _evening_later(self, pending: _Pending, now: datetime) -> Reply:
+        """'Later' to the evening offer: made once more a little later (by the loop), not
+        ended for the night. A room cannot be spoken to unasked, and a second 'later' is
+        not asked about again: both are told how to start it themselves."""
+        if self.room is not None:
+            return Reply((self._say("evening_later_room"),), "no")
+        if pending.again:
+            return Reply((self._say("evening_later_again"),), "no")
+        self.evening_again_at = now + timedelta(minutes=EVENING_AGAIN_MINUTES)
+        return Reply((self._say("evening_later"),), "no")
 
     def _accept(self, pending: _Pending, now: datetime, source: str) -> Reply:
         if pending.kind is Question.CONFIRM_CAPTURE:
@@ -383,10 +433,17 @@ class Dialogue:
             self._last_deleted = deleted
             return Reply((self._say("delete_done"),), "delete_last", deleted=deleted)
         if pending.kind is Question.MORE:
-            parts, rest = read_some(pending.rest, self.store.day_of(now), self.language.phrases)
-            return self._offering_rest(parts, rest, now, "list_glimmers")
+            parts, rest = read_some(pending.rest, self.store.day_of(now), self.language.phrases,
+                                    name_days=pending.name_days)
+            return self._offering_rest(parts, rest, now, "list_glimmers",
+                                       name_days=pending.name_days)
         if pending.kind is Question.EVENING:
             return self.reflect(now)
+        if pending.kind is Question.GO_ON and pending.left is not None:
+            said, left = continue_reflection(
+                pending.left, self.language.phrases, evening=is_evening_hour(now),
+                pause=self.settings.reflection_pause_seconds)
+            return self._reflecting(said, left, now, offer=True)
         if pending.kind is Question.OFFER_GLIMMER:
             return self._on_random(Match("random_glimmer", {}, 100.0, ""), "", now, None, source)
         return self._ask(Question.CAPTURE, now, self._say("ask_what"), "capture_glimmer")
@@ -423,9 +480,11 @@ class Dialogue:
     def _on_list(self, match: Match, text: str, now: datetime, confidence: float | None,
                  source: str) -> Reply:
         span, found = self._span(match, now)
-        parts, rest = readback(self._readable(found), span, self.store.day_of(now),
+        found = self._readable(found)
+        parts, rest = readback(found, span, self.store.day_of(now),
                                self.language.phrases, self.settings.week_start)
-        return self._offering_rest(parts, rest, now, match.intent)
+        return self._offering_rest(parts, rest, now, match.intent,
+                                   name_days=len({g.day for g in found}) > 1)
 
     def _on_count(self, match: Match, text: str, now: datetime, confidence: float | None,
                   source: str) -> Reply:
@@ -439,7 +498,7 @@ class Dialogue:
         query = str(match.slots.get("query") or "").strip()
         found = self._readable(self.store.search(query)) if query else []
         parts, rest = search_readback(found, query, self.store.day_of(now), self.language.phrases)
-        return self._offering_rest(parts, rest, now, match.intent)
+        return self._offering_rest(parts, rest, now, match.intent, name_days=True)
 
     def _on_random(self, match: Match, text: str, now: datetime, confidence: float | None,
                    source: str) -> Reply:
@@ -530,10 +589,11 @@ class Dialogue:
                      "capture_glimmer", saved=glimmer)
 
     def _offering_rest(self, parts: list[str], rest: tuple[Glimmer, ...], now: datetime,
-                       intent: str) -> Reply:
-        """A read-back; when more are left, the offer to hear them stays open."""
+                       intent: str, *, name_days: bool = False) -> Reply:
+        """A read-back; when more are left, the offer to hear them stays open (and the
+        rest names its days when the read-back as a whole went over several)."""
         if rest:
-            self._pending = _Pending(Question.MORE, now, rest=rest)
+            self._pending = _Pending(Question.MORE, now, rest=rest, name_days=name_days)
         return Reply(tuple(parts), intent, expects_answer=bool(rest))
 
     def _delete_last(self, text: str, now: datetime) -> Reply:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from voice_glimmers.core.days import DateRange
@@ -17,8 +17,9 @@ EVENING_OFFER_HOURS = 2.0
 _NUMBER_WORDS = (
     "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-    "eighteen", "nineteen", "twenty",
+    "eighteen", "nineteen",
 )
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 
 
 def is_evening(now: datetime, reflection_time: time | None) -> bool:
@@ -34,7 +35,24 @@ def is_evening(now: datetime, reflection_time: time | None) -> bool:
 
 
 def number_word(n: int) -> str:
-    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+    """A count as it is said: 0 -> 'no', 22 -> 'twenty-two', 1405 -> 'one thousand four
+    hundred and five'. Spoken replies never hold digits."""
+    if n < 0:
+        return f"minus {number_word(-n)}"
+    if n < 20:
+        return _NUMBER_WORDS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return _TENS[tens] + (f"-{_NUMBER_WORDS[ones]}" if ones else "")
+    for size, name in ((10**9, "billion"), (10**6, "million"), (1000, "thousand"),
+                       (100, "hundred")):
+        if n >= size:
+            high, low = divmod(n, size)
+            words = f"{number_word(high)} {name}"
+            if not low:
+                return words
+            return f"{words} and {number_word(low)}" if low < 100 else f"{words} {number_word(low)}"
+    raise AssertionError(n)  # pragma: no cover - every n >= 100 is over one size
 
 
 def plural(n: int, word: str = "glimmer") -> str:
@@ -156,7 +174,12 @@ def read_some(
     found: Sequence[Glimmer], today: date, phrases: Phrases, *,
     intro: str | None = None, name_days: bool = False,
 ) -> tuple[list[str], tuple[Glimmer, ...]]:
-    """Up to READ_AT_ONCE glimmers, then an offer of the rest; returns (parts, the rest)."""
+    """Up to READ_AT_ONCE glimmers, then an offer of the rest; returns (parts, the rest).
+
+    Whether days are named is decided over everything found, not batch by batch: across
+    several days, each batch names the day whenever it changes (and the rest, read on
+    "yes", is read with `name_days=True`, so its first glimmer says its day too)."""
+    name_days = name_days or len({g.day for g in found}) > 1
     first, rest = tuple(found[:READ_AT_ONCE]), tuple(found[READ_AT_ONCE:])
     parts = ([intro] if intro else []) + read_glimmers(
         first, today, name_days=name_days, more=bool(rest)
@@ -252,48 +275,151 @@ def _prompt_for(glimmer: Glimmer, phrases: Phrases, turn: int, used: set[str]) -
             used.add(prompt)
             return prompt
     count = phrases.count("prompts")
-    for step in range(count):
-        prompt = phrases.pick("prompts", turn + len(used) + step)
-        if prompt not in used:
-            used.add(prompt)
-            return prompt
-    return phrases.pick("prompts", turn)
+    for _ in range(2):  # a long day: a second round
+        for step in range(count):
+            prompt = phrases.pick("prompts", turn + len(used) + step)
+            if prompt not in used:
+                used.add(prompt)
+                return prompt
+        # A long day has had every one: a new round, in the same order.
+        used.difference_update(phrases.reflection["prompts"])
+    return phrases.pick("prompts", turn)  # pragma: no cover - the new round has them all
 
 
-PROMPTED = 3
-"""Glimmers after this many get a quiet pause instead of a prompt (the last one excepted),
-so that a full day's reflection stays short."""
+REFLECT_AT_ONCE = 4
+"""Today's glimmers read in one go, each with its own invitation; a longer day is offered
+in parts: "There are six more. Shall I go on?"."""
+GLIMMER_PAUSE_SHARE = 0.25
+"""After a glimmer is read, this share of the reflection's pause, before its invitation."""
+EVENING_FROM_HOUR = 18
+MORNING_FROM_HOUR = 5
+"""From EVENING_FROM_HOUR until MORNING_FROM_HOUR the reflection speaks of the evening
+(and may end with "Rest well."); in the hours between, of the day so far."""
+
+
+def is_evening_hour(now: datetime) -> bool:
+    """Is it evening or night, the hours in which "Rest well." fits?"""
+    return now.hour >= EVENING_FROM_HOUR or now.hour < MORNING_FROM_HOUR
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """Parts to say one by one, each with the seconds of quiet to leave after it."""
+
+    parts: tuple[str, ...]
+    pauses: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ReflectionLeft:
+    """What is left of a long day's reflection, read when they say to go on."""
+
+    todays: tuple[Glimmer, ...]
+    remembered: tuple[Memory, ...]
+    today: date
+    used: frozenset[str]
+
+
+class _Parts:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pauses: list[float] = []
+
+    def add(self, text: str, pause: float = 0.0) -> None:
+        self.parts.append(text)
+        self.pauses.append(pause)
+
+    def spoken(self) -> Spoken:
+        pauses = self.pauses[:-1] + [0.0]  # nothing to wait for after the last
+        return Spoken(tuple(self.parts), tuple(pauses))
+
+
+def _fit_hour(phrases: Phrases, key: str, evening: bool) -> str:
+    """`key`, or its daytime variant `key_day` when it is not evening and there is one."""
+    return key if evening or f"{key}_day" not in phrases.reflection else f"{key}_day"
 
 
 def compose_reflection(
     todays: Sequence[Glimmer], remembered: Sequence[Memory], today: date, phrases: Phrases,
-    *, offer: bool = True,
-) -> list[str]:
-    """The evening reflection as spoken parts; a gentle pause belongs between parts.
+    *, offer: bool = True, evening: bool = True, pause: float = 0.0,
+) -> tuple[Spoken, ReflectionLeft | None]:
+    """The reflection as spoken parts with their pauses, and what is left of a long day.
 
-    With offer=False (nobody there to answer) it ends without a question.
+    `pause` is the quiet after an invitation to stay with something (the glimmer itself
+    gets a share of it). With offer=False (nobody there to answer) it ends without a
+    question and a long day is not offered in parts: what is left is said in a line.
+    `evening` fits the words to the hour: "Rest well." only then, and only last.
     """
     turn = today.toordinal()
-    parts = [phrases.pick("openings", turn)]
-    if todays:
-        parts.append(phrases.pick("today_intro"))
-        used: set[str] = set()
-        last = len(todays) - 1
-        for i, glimmer in enumerate(todays):
-            parts.append(sentence(glimmer.text))
-            if i < PROMPTED or (i == last and not remembered):
-                parts.append(_prompt_for(glimmer, phrases, turn, used))
+    said = _Parts()
+    said.add(phrases.pick(_fit_hour(phrases, "openings", evening), turn))
+    if not todays:
+        said.add(phrases.pick(_fit_hour(phrases, "none_today", evening), turn))
+        for memory in remembered:
+            said.add(_memory_words(memory, phrases))
+        # After the memory, so the invitation leads into the offer.
+        said.add(phrases.pick("grounding", turn), pause)
+        if offer:
+            said.add(phrases.pick("offer_first", turn))
+        else:
+            said.add(phrases.pick("later_first", turn))
+            _rest_well(said, phrases, turn, evening)
+        return said.spoken(), None
+    said.add(phrases.pick(_fit_hour(phrases, "today_intro", evening)))
+    left = ReflectionLeft(tuple(todays), tuple(remembered), today, frozenset())
+    return _read_on(said, left, phrases, offer=offer, evening=evening, pause=pause)
+
+
+def continue_reflection(
+    left: ReflectionLeft, phrases: Phrases, *, offer: bool = True, evening: bool = True,
+    pause: float = 0.0,
+) -> tuple[Spoken, ReflectionLeft | None]:
+    """The next part of a long day's reflection, after "Shall I go on?" was answered yes."""
+    return _read_on(_Parts(), left, phrases, offer=offer, evening=evening, pause=pause)
+
+
+def _read_on(said: _Parts, left: ReflectionLeft, phrases: Phrases, *, offer: bool,
+             evening: bool, pause: float) -> tuple[Spoken, ReflectionLeft | None]:
+    turn = left.today.toordinal()
+    used = set(left.used)
+    batch, rest = left.todays[:REFLECT_AT_ONCE], left.todays[REFLECT_AT_ONCE:]
+    for glimmer in batch:
+        said.add(sentence(glimmer.text), pause * GLIMMER_PAUSE_SHARE)
+        said.add(_prompt_for(glimmer, phrases, turn, used), pause)
+    if rest and offer:
+        n = len(rest)
+        said.add(phrases.pick("go_on", are="is" if n == 1 else "are", count=number_word(n)))
+        return said.spoken(), replace(left, todays=rest, used=frozenset(used))
+    if rest:
+        n = len(rest)
+        said.add(phrases.pick("later_rest", are="is" if n == 1 else "are",
+                              count=number_word(n)))
+    for memory in left.remembered:
+        said.add(_memory_words(memory, phrases))
+    said.add(phrases.pick("closings", turn))
+    if offer:
+        said.add(phrases.pick("offer_more", turn))
     else:
-        parts.append(phrases.pick("none_today", turn))
-    for memory in remembered:
-        parts.append(phrases.pick(
-            "on_this_day", ago=memory.ago, text=lower_first(sentence(memory.glimmer.text))
-        ))
-    if not todays:  # after the memory, so the invitation leads into the offer
-        parts.append(phrases.pick("grounding", turn))
-    if todays:
-        parts.append(phrases.pick("closings", turn))
-        parts.append(phrases.pick("offer_more" if offer else "later_more"))
-    else:
-        parts.append(phrases.pick("offer_first" if offer else "later_first"))
-    return parts
+        said.add(phrases.pick("later_more", turn))
+        _rest_well(said, phrases, turn, evening)
+    return said.spoken(), None
+
+
+def reflection_ends(phrases: Phrases, today: date, *, evening: bool) -> str:
+    """'Not now' to the reflection's last question, or to going on: a kind close that
+    fits the hour."""
+    said = _Parts()
+    said.add(phrases.pick("stopped", today.toordinal()))
+    _rest_well(said, phrases, today.toordinal(), evening)
+    return " ".join(said.parts)
+
+
+def _memory_words(memory: Memory, phrases: Phrases) -> str:
+    return phrases.pick("on_this_day", ago=memory.ago,
+                        text=lower_first(sentence(memory.glimmer.text)))
+
+
+def _rest_well(said: _Parts, phrases: Phrases, turn: int, evening: bool) -> None:
+    """In the evening, the last words are a goodnight; never in the morning."""
+    if evening:
+        said.add(phrases.pick("rest_well", turn))

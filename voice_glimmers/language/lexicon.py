@@ -37,6 +37,8 @@ class Lexicon:
     barge_in_with: frozenset[str]
     little_words: frozenset[str]
     keep_whole: frozenset[Phrase]
+    later: frozenset[Phrase]  # "later" to the evening offer: ask once more that evening
+    go_on: frozenset[Phrase]  # "go on" to "Shall I go on?": a yes
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "lexicon.yaml") -> Lexicon:

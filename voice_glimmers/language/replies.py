@@ -21,6 +21,7 @@ that a broken one is said at the start, never after a glimmer was saved."""
 REFLECTION_KEYS = (
     "openings", "today_intro", "prompts", "on_this_day", "none_today",
     "grounding", "offer_first", "closings", "offer_more", "later_more", "later_first",
+    "go_on", "stopped", "later_rest", "rest_well",
 )
 
 

@@ -253,10 +253,12 @@ class Loop:
         self._emit(Replied(reply.text, reply.intent,
                                         reply.saved.id if reply.saved else None, since_final))
         self._speaking_words = frozenset(plain_words(reply.text))
-        for part in reply.parts:
+        for i, part in enumerate(reply.parts):
             if self.show_replies:
                 self.display.words("said", part)
             self._speak(part)
+            if i < len(reply.pauses) and reply.pauses[i]:
+                self.speaker.pause(reply.pauses[i])  # room to stay with it (speaking, to the gate)
         self.gate.open_after_reply(now, question=reply.expects_answer)
 
     def _tick(self, now: datetime) -> None:
@@ -278,6 +280,14 @@ class Loop:
         if self.reflection_time is None or self.dialogue.paused or self.dialogue.waiting:
             return
         day = self.dialogue.store.day_of(now)
+        again = self.dialogue.evening_again_at
+        if again is not None and now >= again:  # they said "later": once more
+            if self.dialogue.store.day_of(again) == day:
+                self._last_final = None
+                self._say(self.dialogue.offer_reflection(now, again=True), now)
+            else:  # the evening is over
+                self.dialogue.evening_again_at = None
+            return
         if self._offered_on == day:
             return
         if is_evening(now, self.reflection_time):

@@ -91,7 +91,7 @@ class Pyttsx3Speaker(_Closing):
         self._player = Player(device)
         self._scratch_dir = scratch_dir
         self._voice, self._tail, self._events = voice, tail_seconds, _Events(on_event)
-        self._queue: queue.Queue[tuple[int, str] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[int, str | float] | None] = queue.Queue()
         self._cond = threading.Condition()
         self._pending = 0  # replies queued or being spoken
         self._generation = 0  # bumped by stop(); replies of an older generation are dropped
@@ -117,6 +117,16 @@ class Pyttsx3Speaker(_Closing):
                 self._pending += 1
                 self._queue.put((self._generation, text))
         self._raise_error()
+
+    def pause(self, seconds: float) -> None:
+        """Queue a quiet moment after what is queued: speaking, as far as listening goes
+        (only a plain "stop" is heard in it), and cut short by stop()."""
+        if self._closed:
+            raise SpeechOutputError("The speaker is already closed")
+        if seconds > 0:
+            with self._cond:
+                self._pending += 1
+                self._queue.put((self._generation, float(seconds)))
 
     def stop(self) -> None:
         with self._cond:
@@ -169,6 +179,12 @@ class Pyttsx3Speaker(_Closing):
             ready.set()
         while (item := self._queue.get()) is not None:
             generation, text = item
+            if isinstance(text, float):  # a pause between parts
+                self._wait_quietly(generation, text)
+                with self._cond:
+                    self._pending -= 1
+                    self._cond.notify_all()
+                continue
             try:
                 self._speak(synthesizer, generation, text)
             except Exception as err:  # the thread must outlive any one reply
@@ -187,6 +203,11 @@ class Pyttsx3Speaker(_Closing):
                 with self._cond:
                     self._pending -= 1
                     self._cond.notify_all()
+
+    def _wait_quietly(self, generation: int, seconds: float) -> None:
+        """A pause between parts: over after `seconds`, or at once when stop() is called."""
+        with self._cond:
+            self._cond.wait_for(lambda: generation != self._generation, timeout=seconds)
 
     def _speak(self, synthesizer: Synthesizer, generation: int, text: str) -> None:
         if generation != self._generation:
@@ -257,7 +278,15 @@ class WavSpeaker(_AtOnce):
         self._synthesizer: Synthesizer | None = Synthesizer(voice, scratch_dir=scratch_dir)
         self._events = _Events(on_event)
         self._file: _GrowingWav | None = None
+        self._gap = GAP_SECONDS  # the silence before the next reply
         self._closed = False
+
+    def pause(self, seconds: float) -> None:
+        """A quiet moment: the silence before the next reply is `seconds` long (a pause
+        after the last reply is not written: nothing follows it)."""
+        if self._closed:
+            raise SpeechOutputError("The speaker is already closed")
+        self._gap = max(self._gap, seconds)
 
     def say(self, text: str) -> None:
         if self._closed or self._synthesizer is None:
@@ -272,7 +301,8 @@ class WavSpeaker(_AtOnce):
             if self._file is None:
                 self._file = _GrowingWav(self._path, speech)
             else:
-                self._file.add(speech, gap_seconds=GAP_SECONDS)
+                self._file.add(speech, gap_seconds=self._gap)
+            self._gap = GAP_SECONDS
         except OSError as err:
             raise SpeechOutputError(
                 f"Cannot write spoken replies to {self._path}: {describe_os_error(err)}"
@@ -343,6 +373,9 @@ class PrintSpeaker(_AtOnce):
     def __init__(self, stream: TextIO | None = None, *, on_event: EventSink | None = None):
         self._stream = stream if stream is not None else sys.stdout
         self._events = _Events(on_event)
+
+    def pause(self, seconds: float) -> None:
+        """Printed replies need no pauses: the reader takes their own time."""
 
     def say(self, text: str) -> None:
         if text.strip():
