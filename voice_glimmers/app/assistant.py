@@ -31,12 +31,13 @@ def _language(ctx: Context):
     return Language.from_dir(intents_dir() / ctx.settings.language)
 
 
-def _dialogue(ctx: Context, store, language, *, question_timeout: float | None):
+def _dialogue(ctx: Context, store, language, *, question_timeout: float | None,
+              typed: bool = False):
     from voice_glimmers.app.context import load_likeness
     from voice_glimmers.dialogue.conversation import Dialogue
 
     return Dialogue(store, language, ctx.settings, question_timeout=question_timeout,
-                    likeness=load_likeness(language))
+                    likeness=load_likeness(language), typed=typed)
 
 
 def _voice(ctx: Context):
@@ -121,10 +122,12 @@ def cmd_chat(ctx: Context) -> int:
     language = _language(ctx)
     store = ctx.open_store()
     # Typing takes longer than speaking, so an open question waits for the answer.
-    dialogue = _dialogue(ctx, store, language, question_timeout=None)
+    dialogue = _dialogue(ctx, store, language, question_timeout=None, typed=True)
     speaker = _speaker(ctx) if ctx.args.speak else None
     interactive = sys.stdin.isatty()
     try:
+        if interactive:  # someone at the keyboard: say hello, and how to leave
+            _print_and_say((dialogue.language.phrases.reply("chat_greeting"),), None)
         while True:
             try:
                 line = _typed_line(interactive)
@@ -134,6 +137,9 @@ def cmd_chat(ctx: Context) -> int:
             if line is None:
                 break
             said = _TERMINAL_CODES.sub("", line).strip()  # colour codes are not words
+            if dialogue.is_leaving(said):
+                _print_and_say((dialogue.language.phrases.reply("chat_leave"),), speaker)
+                break
             reply = dialogue.respond(said, ctx.clock(), source="text")
             if reply.problem:
                 print(f"voice-glimmers: {printable(reply.problem)}", file=sys.stderr)

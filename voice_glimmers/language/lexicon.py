@@ -37,6 +37,8 @@ class Lexicon:
     barge_in_with: frozenset[str]
     little_words: frozenset[str]
     keep_whole: frozenset[Phrase]
+    what_is_glimmer: frozenset[Phrase]
+    leave: frozenset[Phrase]
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "lexicon.yaml") -> Lexicon:
