@@ -331,7 +331,8 @@ def _look_back(ctx: Context):  # -> (glimmers, start, end, today)
                 "'last month', 'the last 4 weeks' or 'all'"
             )
         glimmers = store.between(*span)
-    start, end = narrow_range(glimmers, *span)
+    asked = bool(ctx.args.when and ctx.args.when.strip())
+    start, end = narrow_range(glimmers, *span, from_first=not asked)
     # Only what reads as a glimmer is looked back on; the rest stays in the file, set aside.
     aside = _set_aside(ctx.settings, glimmers)
     return [g for g in glimmers if g.id not in aside], start, end, today
