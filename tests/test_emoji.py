@@ -11,10 +11,10 @@ from datetime import date
 
 import pytest
 
-from voice_glimmers.core.words import speakable
-from voice_glimmers.understand.matcher import understand
 from voice_glimmers.app.settings import intents_dir
+from voice_glimmers.core.words import speakable
 from voice_glimmers.language.bundle import Language
+from voice_glimmers.understand.matcher import understand
 from voice_glimmers.voice.speakers import synthesize
 
 

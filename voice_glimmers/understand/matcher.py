@@ -36,8 +36,7 @@ from datetime import date
 from typing import Any
 
 from voice_glimmers.core.days import DateRange
-from voice_glimmers.core.words import Token
-from voice_glimmers.core.words import has_pictographs
+from voice_glimmers.core.words import Token, has_pictographs
 from voice_glimmers.core.words import tokens as tokens_of
 from voice_glimmers.language.intents import MAX_HEDGE_WORDS, Intents
 from voice_glimmers.language.phrase_table import FREE_SLOTS, Span
