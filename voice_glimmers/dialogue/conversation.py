@@ -142,7 +142,7 @@ class Dialogue:
         `read_backs=False` (a shared room) keeps glimmers from being read aloud; saving
         still works. `screen` may be shared between conversations (its verdicts are pure).
         `typed` (chat): every line is addressed to the assistant, wake word or not, and
-        nothing is spoken that could be interrupted."""
+        help speaks of typing, not of speaking."""
         self.store = store
         self.wake = WakeWord.of(settings.wake_word, language)
         self.screen = screen or Screen(language.signs, language.lexicon, likeness,
@@ -159,7 +159,8 @@ class Dialogue:
         self._last_reply: Reply | None = None
         self._last_saved: Glimmer | None = None
         self._last_saved_at: datetime | None = None
-        self._deleted_here: list[int] = []  # a room's own deletions, newest last
+        self._deleted_here: list[int] = []  # what this conversation deleted, newest last
+        # (a room's undo reaches only these; elsewhere undo reaches every deletion)
         self._crisis_at: datetime | None = None
         self._hard_said = 0
         self._care_said = 0
@@ -543,6 +544,8 @@ class Dialogue:
 
     def _save(self, said: str, now: datetime, confidence: float | None, source: str, *,
               again: bool = False) -> Reply:
+        """Keep it, dated by its own time words if it has them; the same words just saved
+        are asked about first, unless they said to keep both (`again`)."""
         if not again and self._is_just_saved(said, now):
             return self._ask(Question.DUPLICATE, now, self._say("duplicate", text=said),
                              "capture_glimmer", text=said, confidence=confidence)
@@ -672,7 +675,8 @@ class Dialogue:
             if len(whole) > MAX_TEXT_LENGTH:  # more than a glimmer can hold: only its heart
                 return self._say("too_long_to_keep")
             return self._say("too_long")
-        return self._courtesy(text) or self._say("not_understood")
+        return self._courtesy(text) or self._say(
+            "not_understood_typed" if self.typed else "not_understood")
 
     def _courtesy(self, text: str) -> str | None:
         """'thank you', 'goodnight' (with or without the wake word): a kind word back."""
