@@ -44,3 +44,20 @@ def test_time_words_at_either_end_date_the_glimmer(said, at, when, rest):
 ])
 def test_no_moment_when_the_words_give_none_that_has_happened(said):
     assert date_of_words(said, NOW, TODAY) is None
+
+
+def test_add_dates_a_glimmer_by_its_own_time_words_unless_at_is_given(tmp_path, capsys):
+    import json
+
+    from voice_glimmers.app.cli import main
+
+    db = ["--db", str(tmp_path / "g.json"), "--now", NOW.isoformat()]
+    assert main([*db, "add", "yesterday evening my partner made me soup"]) == 0
+    assert capsys.readouterr().out == (
+        "Saved for Monday 30 November 2026 (id 1): yesterday evening my partner made me soup\n")
+    assert main([*db, "add", "yesterday evening, the moon", "--at", "2026-11-20T18:00"]) == 0
+    capsys.readouterr()
+    assert main([*db, "list", "all", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [g["created_at"] for g in listed] == ["2026-11-20T18:00:00+00:00",
+                                                 "2026-11-30T19:00:00+00:00"]

@@ -154,6 +154,12 @@ def cmd_add(ctx: Context) -> int:
     at = now
     if ctx.args.at:
         at = moment_at(ctx.args.at, now, day_start_hour=s.day_start_hour, week_start=s.week_start)
+    else:  # its own time words date it, as when it is said: "yesterday evening, ..."
+        from voice_glimmers.core.clock import glimmer_day
+        from voice_glimmers.understand.moment import date_of_words
+
+        dated = date_of_words(text, now, glimmer_day(now, s.day_start_hour))
+        at = dated.at if dated else now
     # The same screen and tags the conversation uses; a broken language file never stops a
     # save (it is said, and the glimmer is kept untagged).
     tags: tuple[str, ...] = ()
