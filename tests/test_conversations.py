@@ -1,6 +1,8 @@
 """Conversations as data: every file in tests/conversations/ is played turn by turn.
 
-Each conversation has a start time (`now`), optional glimmers already saved, and
+Each conversation has a start time (`now`), optional glimmers already saved (and maybe
+deleted since, `deleted: true`, as `delete` on the command line does), `typed: true` for
+a typed chat, and
 turns of what the person says (`say`, `after` seconds since the turn before,
 `source`, `confidence`) with what the reply must contain (`expect`, `expect_any`)
 or must not (`expect_not`, `expect_silence`). After the last turn, `stored`,
@@ -57,12 +59,15 @@ def play(conv, language, tmp_path):
     """A conversation as data; `model: true` screens with the real sentence model too."""
     store = GlimmerStore.in_memory()
     for seed in conv.get("glimmers", []):
-        store.add(seed["text"], at=datetime.fromisoformat(seed["at"]))
+        seeded = store.add(seed["text"], at=datetime.fromisoformat(seed["at"]))
+        if seed.get("deleted"):
+            store.delete(seeded.id, at=datetime.fromisoformat(seed["at"]))
     settings = Settings(db_path=tmp_path / "glimmers.json",
                         wake_word=conv.get("wake_word", "glimmer"))
     likeness = likeness_for(language) if conv.get("model") else None
     dialogue = Dialogue(store, language, settings, question_timeout=conv.get("timeout", 20),
-                        rng=random.Random(7), likeness=likeness)
+                        rng=random.Random(7), likeness=likeness,
+                        typed=bool(conv.get("typed")))
     now = datetime.fromisoformat(conv["now"])
     replies, saved = [], {}
     for turn in conv["turns"]:
@@ -99,6 +104,8 @@ def play(conv, language, tmp_path):
         assert len(kept) == conv["stored_count"]
     if "stored_days" in conv:
         assert [g.day.isoformat() for g in kept] == conv["stored_days"]
+    if "stored_at" in conv:
+        assert [g.created_at.isoformat() for g in kept] == conv["stored_at"]
     if "stored_tags" in conv:
         assert [sorted(g.tags) for g in kept] == [sorted(t) for t in conv["stored_tags"]]
     return replies

@@ -101,11 +101,12 @@ def test_half_past_midnight_shows_on_the_evening_before(page):
     assert 'id="d-2026-11-26"' not in page
 
 
-def test_glimmers_newest_first_grouped_by_day(page):
+def test_days_newest_first_and_each_day_as_it_went(page):
     assert re.findall(r'<li class="day-group" id="d-([\d-]+)"', page) == [
         "2026-11-27", "2026-11-25", "2026-11-20"]
     friday = page.split('id="d-2026-11-20"')[1]
-    assert friday.index("a robin") < friday.index("my sister") < friday.index("the smell of rain")
+    assert friday.index("the smell of rain") < friday.index("my sister") < friday.index("a robin")
+    assert "Every glimmer, newest day first" in page
     assert "a deleted one" not in page and "outside the range" not in page
 
 
@@ -154,11 +155,19 @@ def test_markup_is_balanced(page):
     assert checker.errors == [] and checker.stack == []
 
 
-def test_every_day_cell_has_a_text_alternative(page):
+def test_every_day_cell_has_a_text_alternative_or_is_part_of_a_run_said_once(page):
     day_cells = re.findall(r'<td class="(?:l\d|later)[^"]*">(.*?)</td>', page)
     assert len(day_cells) == 27
-    for cell in day_cells:
-        assert "aria-label=" in cell or '<span class="sr">' in cell
+    said = [cell for cell in day_cells if "aria-label=" in cell or '<span class="sr">' in cell]
+    silent = '<span class="cell" aria-hidden="true">'
+    hidden = [cell for cell in day_cells if cell.startswith(silent) and "sr" not in cell]
+    assert len(said) + len(hidden) == 27
+    # 1 to 19 November (one run), 21 to 24 (another), 26 alone; three with glimmers, today
+    assert [re.search(r'<span class="sr">([^<]*)<', c).group(1) for c in said
+            if "nothing saved" in c] == [
+        "Sunday 1 November to Thursday 19 November: nothing saved",
+        "Saturday 21 November to Tuesday 24 November: nothing saved",
+        "Thursday 26 November: nothing saved"]
 
 
 def test_empty_range_says_so_kindly():

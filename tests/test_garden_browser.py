@@ -180,3 +180,61 @@ def test_screenshot_and_layout(chromium, tmp_path, page_html, name, width, heigh
     assert probe["scrollWidth"] <= width
     assert probe["links"] == days
     assert probe["focused"] == probe["shown"] == probe["inside"] == days
+
+
+HEARD = """<script>
+window.addEventListener('load', () => {
+  // What a screen reader reads in the calendar, in order: aria-hidden subtrees and what is
+  // not displayed are left out, an aria-label stands for what it labels.
+  const said = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      if (node.data.trim()) said.push(node.data.trim());
+      return;
+    }
+    if (node.nodeType !== Node.ELEMENT_NODE) return;
+    if (node.getAttribute('aria-hidden') === 'true') return;
+    if (getComputedStyle(node).display === 'none') return;
+    if (node.hasAttribute('aria-label')) { said.push(node.getAttribute('aria-label')); return; }
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(document.querySelector('.months'));
+  parent.document.body.setAttribute('data-probe', JSON.stringify(
+    {said: said, height: document.querySelector('.months').getBoundingClientRect().height}));
+});
+</script>"""
+
+
+def heard_in(chromium, tmp_path, page: str, width: int = 390) -> dict:
+    probed = without_policy(page).replace("</body>", HEARD + "\n</body>")
+    frame = (f'<!DOCTYPE html><html><body><iframe width="{width}" height="800" '
+             f'srcdoc="{html.escape(probed, quote=True)}"></iframe></body></html>')
+    dom = run_chromium(chromium, tmp_path / "heard", write(tmp_path, "heard.html", frame),
+                       "--dump-dom")
+    return json.loads(html.unescape(re.search(r'data-probe="([^"]*)"', dom).group(1)))
+
+
+def test_two_weeks_in_the_garden_starts_at_the_first_glimmer_and_empty_runs_are_heard_once(
+        chromium, tmp_path):
+    from voice_glimmers.views.summary import narrow_range
+
+    first = TODAY - timedelta(days=13)
+    glimmers = [Glimmer(n, f"glimmer {n}", datetime(d.year, d.month, d.day, 10,
+                                                    tzinfo=timezone.utc), d)
+                for n, d in enumerate([first, first + timedelta(days=6), TODAY], start=1)]
+    start, end = narrow_range(glimmers, START, TODAY, from_first=True)
+    assert (start, end) == (first, TODAY)
+    page = render_garden(glimmers, start, end, today=TODAY)
+    twelve_weeks = render_garden(glimmers, START, TODAY, today=TODAY)
+    heard, before = heard_in(chromium, tmp_path, page), heard_in(chromium, tmp_path, twelve_weeks)
+    empty = [s for s in heard["said"] if "nothing saved" in s]
+    # 15 to 19 November and 21 to 26 November: two sentences, not eleven
+    assert empty == ["Sunday 15 November to Thursday 19 November: nothing saved",
+                     "Saturday 21 November to Thursday 26 November: nothing saved"]
+    assert [s for s in heard["said"] if "glimmer" in s] == [
+        "Saturday 14 November: 1 glimmer", "Friday 20 November: 1 glimmer",
+        "Friday 27 November: 1 glimmer"]
+    # twelve weeks, as before, read dozens of empty days one by one, and scrolled far longer
+    assert len([s for s in before["said"] if "nothing saved" in s]) >= 4
+    assert not any(re.match(r"\w+ \d+ \w+: nothing saved$", s) for s in heard["said"])
+    assert heard["height"] < before["height"] / 2  # the calendar, at phone width

@@ -43,7 +43,8 @@ def test_garden_writes_the_default_file_here_and_says_where(db, tmp_path, monkey
         f"Your glimmer garden is at {tmp_path / 'glimmer-garden.html'}\n")
     assert "my sister&#x27;s laugh &amp; a &lt;script&gt;x&lt;/script&gt;" in page
     assert 'aria-label="Thursday 26 November: 2 glimmers"' in page
-    assert "Saturday 5 September 2026 to Friday 27 November 2026" in page  # the last 12 weeks
+    # of the last 12 weeks, from the first glimmer in them: no weeks of empty days before it
+    assert "Thursday 26 November 2026 to Friday 27 November 2026" in page
     assert "long ago" not in page
     assert not list(tmp_path.glob(".glimmer-garden.html*"))  # no temp file left behind
 
@@ -98,14 +99,14 @@ def test_garden_open_hands_the_page_to_the_browser(db, tmp_path):
 def test_therapy_export_to_screen_and_file(db, tmp_path, capsys):
     assert run(db, "export", "--format", "therapy") == 0
     text = capsys.readouterr().out
-    assert text.startswith("# Glimmers, 5 September 2026 to 27 November 2026\n")
+    assert text.startswith("# Glimmers, 26 November 2026 to 27 November 2026\n")
     assert "- Glimmers saved: 3, on 2 days" in text
     assert "people and connection (1)" in text
     assert r"- 20:30: my sister's laugh \& a \<script\>x\</script\> *(people and connection)*" \
         in text
-    # newest first within the day too: half past midnight is the latest of the 26th
-    assert ("### Thursday 26 November 2026\n\n- 00:30: warm socks *(touch)*\n"
-            "- 20:30: the smell of rain *(smell, weather)*\n") in text
+    # within a day as it went, as the Markdown export: half past midnight is its latest
+    assert ("### Thursday 26 November 2026\n\n- 20:30: the smell of rain *(smell, weather)*\n"
+            "- 00:30: warm socks *(touch)*\n") in text
     out = tmp_path / "summary.md"
     assert run(db, "export", "--format", "therapy", "--when", "all", "-o", str(out)) == 0
     assert capsys.readouterr().out == f"Your therapy summary is at {out}\n"

@@ -482,3 +482,11 @@ def test_the_systemd_unit_runs_serve_with_options_it_accepts():
         assert program.endswith("/.venv/bin/voice-glimmers")
         parsed = build_parser().parse_args(args)
         assert parsed.func.__name__ == "cmd_serve"
+
+
+def test_emoji_in_a_glimmer_are_kept_but_not_sent_to_be_spoken(served):
+    server = served("--now", "2026-11-24T15:00:00+00:00")
+    assert say(server.port, "Glimmer: a cat on my lap 😊") == "Saved: a cat on my lap."
+    assert [g["text"] for g in server.glimmers()] == ["a cat on my lap 😊"]
+    assert say(server.port, "What were my glimmers today?") == \
+        "You noticed one glimmer today. A cat on my lap."

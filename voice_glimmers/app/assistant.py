@@ -20,6 +20,14 @@ from voice_glimmers.core.errors import GlimmersError, SpeechOutputError, TooLarg
 
 # Colour codes and other terminal controls typed or pasted (7-bit ESC [ and 8-bit CSI).
 _TERMINAL_CODES = re.compile(r"(?:\x1b\[|\x9b)[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What the voice's errors suggest is `listen`'s: chat and reflect have no --no-speak.
+_NO_SPEAK = re.compile(r"(?:use )?--no-speak(?: to print replies instead| prints replies instead)?")
+
+
+def _without_speaking(err: SpeechOutputError) -> SpeechOutputError:
+    """The error, suggesting what `chat --speak` and `reflect --speak` can do instead."""
+    return SpeechOutputError(_NO_SPEAK.sub("leave out --speak to only print the replies",
+                                           str(err)))
 
 
 def _language(ctx: Context):
@@ -31,12 +39,13 @@ def _language(ctx: Context):
     return Language.from_dir(intents_dir() / ctx.settings.language)
 
 
-def _dialogue(ctx: Context, store, language, *, question_timeout: float | None):
+def _dialogue(ctx: Context, store, language, *, question_timeout: float | None,
+              typed: bool = False):
     from voice_glimmers.app.context import load_likeness
     from voice_glimmers.dialogue.conversation import Dialogue
 
     return Dialogue(store, language, ctx.settings, question_timeout=question_timeout,
-                    likeness=load_likeness(language))
+                    likeness=load_likeness(language), typed=typed)
 
 
 def _voice(ctx: Context):
@@ -82,7 +91,7 @@ def _print_and_say(parts, speaker, pauses=()) -> bool:
     def told(err: SpeechOutputError) -> None:
         nonlocal spoken
         if spoken:
-            print(f"voice-glimmers: {err}", file=sys.stderr)
+            print(f"voice-glimmers: {_without_speaking(err)}", file=sys.stderr)
         spoken = False
 
     for i, part in enumerate(parts):
@@ -123,10 +132,16 @@ def cmd_chat(ctx: Context) -> int:
     language = _language(ctx)
     store = ctx.open_store()
     # Typing takes longer than speaking, so an open question waits for the answer.
-    dialogue = _dialogue(ctx, store, language, question_timeout=None)
-    speaker = _speaker(ctx) if ctx.args.speak else None
+    dialogue = _dialogue(ctx, store, language, question_timeout=None, typed=True)
+    try:
+        speaker = _speaker(ctx) if ctx.args.speak else None
+    except SpeechOutputError as err:
+        store.close()
+        raise _without_speaking(err) from None
     interactive = sys.stdin.isatty()
     try:
+        if interactive:  # someone at the keyboard: say hello, and how to leave
+            _print_and_say((dialogue.language.phrases.reply("chat_greeting"),), None)
         while True:
             try:
                 line = _typed_line(interactive)
@@ -136,6 +151,9 @@ def cmd_chat(ctx: Context) -> int:
             if line is None:
                 break
             said = _TERMINAL_CODES.sub("", line).strip()  # colour codes are not words
+            if dialogue.is_leaving(said):
+                _print_and_say((dialogue.language.phrases.reply("chat_leave"),), speaker)
+                break
             reply = dialogue.respond(said, ctx.clock(), source="text")
             if reply.problem:
                 print(f"voice-glimmers: {printable(reply.problem)}", file=sys.stderr)
@@ -168,7 +186,10 @@ def cmd_reflect(ctx: Context) -> int:
         store.close()
     speaker = None
     if ctx.args.to_wav or ctx.args.speak:
-        speaker = _speaker(ctx, to_wav=ctx.args.to_wav)
+        try:
+            speaker = _speaker(ctx, to_wav=ctx.args.to_wav)
+        except SpeechOutputError as err:
+            raise _without_speaking(err) from None
     spoken = True
     try:
         spoken = _print_and_say(reply.parts, speaker, reply.pauses)
@@ -176,9 +197,9 @@ def cmd_reflect(ctx: Context) -> int:
         if speaker is not None:
             try:
                 speaker.close()
-            except SpeechOutputError:
+            except SpeechOutputError as err:
                 if spoken:  # not said yet
-                    raise
+                    raise _without_speaking(err) from None
     if ctx.args.to_wav:
         print(f"Wrote the reflection to {ctx.args.to_wav}", file=sys.stderr)
     return 0 if spoken else 1
@@ -293,8 +314,8 @@ def cmd_listen(ctx: Context) -> int:
     # --wake-word reaches the dialogue too (it strips the word before a command).
     ctx = replace(ctx, settings=replace(ctx.settings, wake_word=_wake_word(ctx)))
     args, settings = ctx.args, ctx.settings
-    model_dir = _model_dir(ctx)
-    # The files named are looked at before the model loads (seconds, and hundreds of MB).
+    # The files named are looked at before the model is looked for, and loads (seconds,
+    # and hundreds of MB): a file that is not there is said first.
     if args.speak_to:
         refuse_special(args.speak_to, writing=True)
     source: Any = None
@@ -303,6 +324,12 @@ def cmd_listen(ctx: Context) -> int:
 
         refuse_special(args.input, writing=False)  # a pipe or a device would be waited on
         source = WavSource(args.input, realtime=args.realtime)  # reads the WAV header now
+    try:
+        model_dir = _model_dir(ctx)
+    except BaseException:
+        if source is not None:
+            source.close()
+        raise
     # On a terminal the words heard and said are shown; in a log (a service's journal)
     # they are not kept unless asked for with -v.
     display = Display(sys.stderr, show_words=sys.stderr.isatty() or bool(args.verbose))

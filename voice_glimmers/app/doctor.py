@@ -150,8 +150,9 @@ def check_crisis_message(settings: Settings) -> str:
     from voice_glimmers.app.settings import DEFAULT_CRISIS_MESSAGE, user_config_file
 
     if settings.crisis_message == DEFAULT_CRISIS_MESSAGE:
-        return ("the general one is used; you can put your local crisis line in "
-                f"crisis_message in {user_config_file()}")
+        raise GlimmersError("none is set, so words of danger get only the general message; "
+                            "put your local crisis line, its name and number, in "
+                            f"crisis_message in {user_config_file()}")
     return "your own message is used"
 
 

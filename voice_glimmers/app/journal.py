@@ -154,6 +154,12 @@ def cmd_add(ctx: Context) -> int:
     at = now
     if ctx.args.at:
         at = moment_at(ctx.args.at, now, day_start_hour=s.day_start_hour, week_start=s.week_start)
+    else:  # its own time words date it, as when it is said: "yesterday evening, ..."
+        from voice_glimmers.core.clock import glimmer_day
+        from voice_glimmers.understand.moment import date_of_words
+
+        dated = date_of_words(text, now, glimmer_day(now, s.day_start_hour))
+        at = dated.at if dated else now
     # The same screen and tags the conversation uses; a broken language file never stops a
     # save (it is said, and the glimmer is kept untagged).
     tags: tuple[str, ...] = ()
@@ -331,7 +337,8 @@ def _look_back(ctx: Context):  # -> (glimmers, start, end, today)
                 "'last month', 'the last 4 weeks' or 'all'"
             )
         glimmers = store.between(*span)
-    start, end = narrow_range(glimmers, *span)
+    asked = bool(ctx.args.when and ctx.args.when.strip())
+    start, end = narrow_range(glimmers, *span, from_first=not asked)
     # Only what reads as a glimmer is looked back on; the rest stays in the file, set aside.
     aside = _set_aside(ctx.settings, glimmers)
     return [g for g in glimmers if g.id not in aside], start, end, today

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _WORD = re.compile(r"(?:[^\W_]|['’‘`´])+")
+_SPACE_BEFORE_MARK = re.compile(r"\s+([.,;:!?])")
 
 
 class Token(NamedTuple):
@@ -35,3 +36,29 @@ def plain_words(text: str) -> list[str]:
     """The words of `text` as speech recognition would give them."""
     return [token.word for token in tokens(text)]
 
+
+
+def _is_pictograph(char: str) -> bool:
+    """An emoji or another picture symbol, or what joins and colours one (ZWJ, VS16,
+    skin tones, keycaps): part of a glimmer's words, never a word to speak."""
+    import unicodedata
+
+    code = ord(char)
+    if code in (0x200D, 0xFE0F, 0xFE0E, 0x20E3) or 0x1F3FB <= code <= 0x1F3FF:
+        return True
+    if 0xE0020 <= code <= 0xE007F:  # the tag letters of flags such as Scotland's
+        return True
+    return unicodedata.category(char) == "So"
+
+
+def has_pictographs(text: str) -> bool:
+    return any(_is_pictograph(char) for char in text)
+
+
+def speakable(text: str) -> str:
+    """`text` for a speech engine: emoji and other picture symbols left out (the engine
+    would read their names aloud, "smiling face with smiling eyes"), spaces tidied."""
+    if not has_pictographs(text):
+        return text
+    kept = " ".join("".join(" " if _is_pictograph(c) else c for c in text).split())
+    return _SPACE_BEFORE_MARK.sub(r"\1", kept)

@@ -39,6 +39,7 @@ from voice_glimmers.dialogue.reflection import (
 from voice_glimmers.language.bundle import Language
 from voice_glimmers.understand.answers import says_go_on, says_later
 from voice_glimmers.understand.matcher import MAX_WORDS, Match
+from voice_glimmers.understand.moment import date_of_words
 from voice_glimmers.understand.screen import Content, Screen, Verdict
 from voice_glimmers.understand.tags import tag_text
 from voice_glimmers.understand.utterance import (
@@ -59,6 +60,8 @@ CONFIRM_BELOW = 0.6
 """Speech recognised with less confidence than this is read back before it is saved."""
 EVENING_AGAIN_MINUTES = 30
 """'Later' to the evening offer: it is made once more after this many minutes."""
+DUPLICATE_SECONDS = 300
+"""The same words saved again within this long are asked about ("keep both?")."""
 
 
 class ConversationSettings(Protocol):
@@ -110,12 +113,13 @@ class Question(Enum):
     OFFER_GLIMMER = "offer_glimmer"  # "Would you like to hear one from before?"
     HEART = "heart"  # a very long glimmer: "Could you tell me the heart of it?"
     GO_ON = "go_on"  # a long day's reflection: "There are six more. Shall I go on?"
+    DUPLICATE = "duplicate"  # "You saved that one a moment ago; keep both?"
 
 
 # What "no" says to each question.
 _DECLINED = {Question.CONFIRM_DELETE: "delete_kept", Question.CONFIRM_CAPTURE: "let_go",
              Question.EVENING: "evening_declined", Question.OFFER_GLIMMER: "hard_feeling_declined",
-             Question.HEART: "let_go"}
+             Question.HEART: "let_go", Question.DUPLICATE: "duplicate_declined"}
 Handler = Callable[["Match", str, datetime, "float | None", str], "Reply"]
 
 
@@ -147,11 +151,14 @@ class Dialogue:
         screen: Screen | None = None,
         room: str | None = None,
         read_backs: bool = True,
+        typed: bool = False,
     ) -> None:
         """`room` names one of several conversations sharing the store (a satellite): then
         "delete that" and undo reach only what this conversation saved and deleted.
         `read_backs=False` (a shared room) keeps glimmers from being read aloud; saving
-        still works. `screen` may be shared between conversations (its verdicts are pure)."""
+        still works. `screen` may be shared between conversations (its verdicts are pure).
+        `typed` (chat): every line is addressed to the assistant, wake word or not, and
+        help speaks of typing, not of speaking."""
         self.store = store
         self.wake = WakeWord.of(settings.wake_word, language)
         self.screen = screen or Screen(language.signs, language.lexicon, likeness,
@@ -162,11 +169,14 @@ class Dialogue:
         self.rng = rng or random.Random()
         self.room = room
         self.read_backs = read_backs
+        self.typed = typed
         self.paused = False
         self._pending: _Pending | None = None
         self._last_reply: Reply | None = None
         self._last_saved: Glimmer | None = None
-        self._last_deleted: Glimmer | None = None
+        self._last_saved_at: datetime | None = None
+        self._deleted_here: list[int] = []  # what this conversation deleted, newest last
+        # (a room's undo reaches only these; elsewhere undo reaches every deletion)
         self._crisis_at: datetime | None = None
         self._hard_said = 0
         self._care_said = 0
@@ -426,11 +436,12 @@ class Dialogue:
         return Reply((self._say("evening_later"),), "no")
 
     def _accept(self, pending: _Pending, now: datetime, source: str) -> Reply:
-        if pending.kind is Question.CONFIRM_CAPTURE:
-            return self._save(pending.text, now, pending.confidence, source)
+        if pending.kind in (Question.CONFIRM_CAPTURE, Question.DUPLICATE):
+            return self._save(pending.text, now, pending.confidence, source,
+                              again=pending.kind is Question.DUPLICATE)
         if pending.kind is Question.CONFIRM_DELETE and pending.glimmer is not None:
             deleted = self.store.delete(pending.glimmer.id, at=now)
-            self._last_deleted = deleted
+            self._deleted_here.append(deleted.id)
             return Reply((self._say("delete_done"),), "delete_last", deleted=deleted)
         if pending.kind is Question.MORE:
             parts, rest = read_some(pending.rest, self.store.day_of(now), self.language.phrases,
@@ -454,6 +465,9 @@ class Dialogue:
         if match is None:
             if self.screen.judge(text).content in (Content.HARD, Content.MIXED):
                 return self._hard_feeling(text, None, now, confidence)  # "i had a bad day"
+            typed = self._typed_moment(text, now, source) if self.typed else None
+            if typed is not None:
+                return typed
             said = self._unmatched(text, now)
             asked = self._pending is not None and self._pending.kind is Question.HEART
             return Reply((said,), expects_answer=asked)
@@ -519,13 +533,20 @@ class Dialogue:
 
     def _on_help(self, match: Match, text: str, now: datetime, confidence: float | None,
                  source: str) -> Reply:
-        return Reply((self._say("help", examples=self._examples()),), match.intent)
+        asked = self.wake.after(text) or text
+        if tuple(plain_words(asked)) in self.language.lexicon.what_is_glimmer:
+            return Reply((self._say("what_is_glimmer"),), match.intent)
+        key = "help_typed" if self.typed else "help"
+        return Reply((self._say(key, examples=self._examples()),), match.intent)
 
     def _on_privacy(self, match: Match, text: str, now: datetime, confidence: float | None,
                     source: str) -> Reply:
         wake = self.wake.chosen
-        key = "privacy_room" if self.room is not None else "privacy" if wake else "privacy_no_wake"
-        return Reply((self._say(key, file=self.settings.db_path.name, wake=wake),), match.intent)
+        key = ("privacy_room" if self.room is not None else
+               "privacy" if wake and not self.typed else "privacy_no_wake")
+        path = self.settings.db_path  # typed, where it is; spoken, a path is no sentence
+        folder = _folder_of(path) if self.typed else f"'{path.absolute().parent.name or '/'}'"
+        return Reply((self._say(key, file=path.name, folder=folder, wake=wake),), match.intent)
 
     def _on_pause(self, match: Match, text: str, now: datetime, confidence: float | None,
                   source: str) -> Reply:
@@ -536,8 +557,8 @@ class Dialogue:
 
     def _on_resume(self, match: Match, text: str, now: datetime, confidence: float | None,
                    source: str) -> Reply:
-        self.paused = False
-        return Reply((self._say("resume"),), match.intent)
+        was_paused, self.paused = self.paused, False
+        return Reply((self._say("resume" if was_paused else "resume_not_paused"),), match.intent)
 
     def _on_cancel(self, match: Match, text: str, now: datetime, confidence: float | None,
                    source: str) -> Reply:
@@ -580,13 +601,54 @@ class Dialogue:
                              "capture_glimmer", text=said, confidence=confidence)
         return self._save(said, now, confidence, source)
 
-    def _save(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
+    def _save(self, said: str, now: datetime, confidence: float | None, source: str, *,
+              again: bool = False) -> Reply:
+        """Keep it, dated by its own time words if it has them; the same words just saved
+        are asked about first, unless they said to keep both (`again`)."""
+        if not again and self._is_just_saved(said, now):
+            return self._ask(Question.DUPLICATE, now, self._say("duplicate", text=said),
+                             "capture_glimmer", text=said, confidence=confidence)
+        dated = date_of_words(said, now, self.store.day_of(now))  # "yesterday evening, ..."
         tags = tag_text(said, self.language.tags)
-        glimmer = self.store.add(said, at=now, source=source, confidence=confidence, tags=tags)
-        self._last_saved = glimmer
+        glimmer = self.store.add(said, at=dated.at if dated else now, source=source,
+                                 confidence=confidence, tags=tags)
+        self._last_saved, self._last_saved_at = glimmer, now
         # Only now, with the glimmer durable on disk, may we say "saved".
+        if dated is not None:
+            return Reply((self._say("saved_for", day=dated.when, text=as_said(dated.rest)),),
+                         "capture_glimmer", saved=glimmer)
         return Reply((self._say("saved", text=as_said(said)),),
                      "capture_glimmer", saved=glimmer)
+
+    def _is_just_saved(self, said: str, now: datetime) -> bool:
+        """The same words as the glimmer this conversation saved a few minutes ago."""
+        last, at = self._last_saved, self._last_saved_at
+        if last is None or at is None or (now - at).total_seconds() > DUPLICATE_SECONDS:
+            return False
+        return plain_words(last.text) == plain_words(said) and self.store.get(last.id) is not None
+
+    def _typed_moment(self, text: str, now: datetime, source: str) -> Reply | None:
+        """A typed line that is no request is addressed to the assistant all the same:
+        one that reads as a moment is kept, or asked about when the screen is unsure (or
+        has only its phrase lists), through the same screen as every glimmer. None when
+        it is no moment at all (a question, "asdf"...)."""
+        words = plain_words(text)
+        if not words or len(words) > TOO_MANY_WORDS or text.rstrip().endswith("?"):
+            return None
+        said = strip_lead_in(" ".join(text.split()), self.language.lexicon)
+        verdict = self.screen.judge(said)
+        if verdict.content is Content.GLIMMER and verdict.scores:  # the sentence model is sure
+            return self._capture(said, now, None, source)
+        if verdict.content in (Content.GLIMMER, Content.UNCLEAR):
+            return self._ask(Question.CONFIRM_CAPTURE, now,
+                             self._say("confirm_unclear", text=said), "capture_glimmer",
+                             text=said)
+        return None
+
+    def is_leaving(self, text: str) -> bool:
+        """'bye', 'quit', 'exit' typed alone: the end of a typed conversation."""
+        words = tuple(w for w in plain_words(text) if w not in self.wake.words)
+        return bool(words) and words in self.language.lexicon.leave
 
     def _offering_rest(self, parts: list[str], rest: tuple[Glimmer, ...], now: datetime,
                        intent: str, *, name_days: bool = False) -> Reply:
@@ -598,22 +660,30 @@ class Dialogue:
 
     def _delete_last(self, text: str, now: datetime) -> Reply:
         undo = says_undo(text, self.language.lexicon)
-        if undo and self._last_deleted is not None:
-            # In a room, only what this room deleted comes back.
-            mine = self._last_deleted.id if self.room is not None else None
-            restored = self.store.undo(mine)
-            self._last_deleted = None
+        just_saved = self._last_reply is not None and self._last_reply.saved is not None
+        if undo and not just_saved:
+            restored = self._bring_back()
             if restored is not None:
                 return Reply((self._say("undo_done", text=as_said(restored.text)),),
                              "delete_last", restored=restored)
         last = self._that()
-        just_saved = self._last_reply is not None and self._last_reply.saved is not None
         if last is None or (undo and not just_saved):
             # "undo" takes back what was just done: a save (asked first) or a delete.
             return Reply((self._say("undo_nothing" if undo else "delete_nothing"),),
                          "delete_last")
         return self._ask(Question.CONFIRM_DELETE, now, self._say("delete_confirm", text=last.text),
                          "delete_last", glimmer=last)
+
+    def _bring_back(self) -> Glimmer | None:
+        """Undo, step by step back through every deletion, wherever it was made (`delete`
+        on the command line too); in a room, only through what this room deleted."""
+        if self.room is None:
+            return self.store.undo()
+        while self._deleted_here:
+            restored = self.store.undo(self._deleted_here.pop())
+            if restored is not None:
+                return restored
+        return None
 
     def _that(self) -> Glimmer | None:
         """The glimmer "delete that" means: the one saved last; in a room, the one this
@@ -665,7 +735,8 @@ class Dialogue:
             if len(whole) > MAX_TEXT_LENGTH:  # more than a glimmer can hold: only its heart
                 return self._say("too_long_to_keep")
             return self._say("too_long")
-        return self._courtesy(text) or self._say("not_understood")
+        return self._courtesy(text) or self._say(
+            "not_understood_typed" if self.typed else "not_understood")
 
     def _courtesy(self, text: str) -> str | None:
         """'thank you', 'goodnight' (with or without the wake word): a kind word back."""
@@ -688,3 +759,13 @@ class Dialogue:
         if len(quoted) > 1:
             quoted[-1] = "or " + quoted[-1]
         return ", ".join(quoted)
+
+
+def _folder_of(path: Path) -> str:
+    """The folder a file is in, as a person would write it ('~/.local/share/...')."""
+    folder = path.expanduser().absolute().parent
+    try:
+        inside = folder.relative_to(Path.home())
+    except (ValueError, RuntimeError):  # not under the home folder, or no home at all
+        return str(folder)
+    return "~" if str(inside) == "." else f"~/{inside}"

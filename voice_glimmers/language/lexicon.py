@@ -39,6 +39,8 @@ class Lexicon:
     keep_whole: frozenset[Phrase]
     later: frozenset[Phrase]  # "later" to the evening offer: ask once more that evening
     go_on: frozenset[Phrase]  # "go on" to "Shall I go on?": a yes
+    what_is_glimmer: frozenset[Phrase]
+    leave: frozenset[Phrase]
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "lexicon.yaml") -> Lexicon:

@@ -27,6 +27,7 @@ from wyoming.info import Attribution, Describe, HandleModel, HandleProgram, Info
 from wyoming.server import AsyncEventHandler, AsyncTcpServer
 
 from voice_glimmers.core.errors import GlimmersError
+from voice_glimmers.core.words import speakable
 from voice_glimmers.serve.rooms import Rooms, room_of
 
 _LOGGER = logging.getLogger(__name__)
@@ -253,7 +254,8 @@ class Handler(AsyncEventHandler):
             _LOGGER.warning("%s: %s", room, problem)
         _LOGGER.info("%s: %s in %.0f ms", room, intent or "not understood",
                      (time.perf_counter() - started) * 1000)
-        await self._send(Handled(text=reply, context=_ctx(context)))
+        # Home Assistant speaks the text: a glimmer's emoji are not read out by name.
+        await self._send(Handled(text=speakable(reply), context=_ctx(context)))
         return False  # one sentence per connection, as Home Assistant asks
 
     async def _send(self, message: Handled | NotHandled) -> None:

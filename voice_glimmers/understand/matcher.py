@@ -36,7 +36,7 @@ from datetime import date
 from typing import Any
 
 from voice_glimmers.core.days import DateRange
-from voice_glimmers.core.words import Token
+from voice_glimmers.core.words import Token, has_pictographs
 from voice_glimmers.core.words import tokens as tokens_of
 from voice_glimmers.language.intents import MAX_HEDGE_WORDS, Intents
 from voice_glimmers.language.phrase_table import FREE_SLOTS, Span
@@ -179,8 +179,9 @@ def _starts_with(words: list[str], phrases: dict[str, tuple[tuple[str, ...], ...
 
 
 def _free_text(text: str, tokens: list[Token], kept: list[int]) -> str:
-    """The words at `kept` as they were written (case, commas), one space between runs."""
-    out = ""
+    """The words at `kept` as they were written (case, commas), one space between runs,
+    with the emoji written just before or after them ("a cat on my lap 😊")."""
+    out = _pictographs_before(text, tokens, kept[0])
     for n, i in enumerate(kept):
         if n and kept[n - 1] == i - 1:
             between = text[tokens[i - 1][2]:tokens[i][1]]
@@ -188,7 +189,21 @@ def _free_text(text: str, tokens: list[Token], kept: list[int]) -> str:
         elif n:
             out += " "
         out += text[tokens[i][1]:tokens[i][2]]
-    return " ".join(out.split())
+    return " ".join((out + _pictographs_after(text, tokens, kept[-1])).split())
+
+
+def _pictographs_before(text: str, tokens: list[Token], first: int) -> str:
+    """'glimmer ☀️ sunshine': the emoji between the word before and the free text."""
+    gap = text[tokens[first - 1][2] if first else 0:tokens[first][1]]
+    at = next((n for n, char in enumerate(gap) if has_pictographs(char)), None)
+    return "" if at is None else gap[at:]
+
+
+def _pictographs_after(text: str, tokens: list[Token], last: int) -> str:
+    """'a cat on my lap 😊': the emoji between the free text and the word after it."""
+    gap = text[tokens[last][2]:tokens[last + 1][1] if last + 1 < len(tokens) else len(text)]
+    ends = [n for n, char in enumerate(gap) if has_pictographs(char)]
+    return gap[:ends[-1] + 1] if ends else ""
 
 
 def _word_span(name: str, chars: tuple[int, int], words: list[str]) -> Span:

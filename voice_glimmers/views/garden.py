@@ -211,11 +211,13 @@ def _calendar(summary: Summary, today: date, week_start: int) -> str:
             f"<table class=\"month\"><caption>{calendar.month_name[month]} {year}</caption>\n"
             f"<thead><tr>{head}</tr></thead>\n<tbody>\n"
         )
+        quiet = _quiet_runs(year, month, summary, days, today)
         # Day numbers, 0 outside the month: no date is made past the calendar's last
         # day (9999-12-31), as the weeks around December 9999 would.
         for week in cal.monthdayscalendar(year, month):
             cells = [
-                _cell(date(year, month, n), summary, days.get(date(year, month, n), ()), today)
+                _cell(date(year, month, n), summary, days.get(date(year, month, n), ()), today,
+                      quiet.get(n, ""))
                 if n else "<td class=\"pad\"></td>"
                 for n in week
             ]
@@ -229,7 +231,34 @@ def _calendar(summary: Summary, today: date, week_start: int) -> str:
     return "".join(out)
 
 
-def _cell(day: date, summary: Summary, glimmers: tuple[Glimmer, ...], today: date) -> str:
+def _quiet_runs(year: int, month: int, summary: Summary, days: dict[date, tuple[Glimmer, ...]],
+                today: date) -> dict[int, str | None]:
+    """What a screen reader hears for the empty days of a month that come in runs: the
+    first day of a run of two or more says the whole run ("Monday 2 November to Sunday
+    15 November: nothing saved"), the others (None) are hidden from it, so it need not
+    hear "nothing saved" dozens of times. A lone empty day is left to _cell."""
+    def is_quiet(n: int) -> bool:
+        day = date(year, month, n)
+        return summary.start <= day <= min(summary.end, today) and day not in days
+
+    heard: dict[int, str | None] = {}
+    run: list[int] = []
+    for n in [*range(1, calendar.monthrange(year, month)[1] + 1), 0]:  # 0: the end
+        if n and is_quiet(n):
+            run.append(n)
+            continue
+        if len(run) > 1:
+            first, last = date(year, month, run[0]), date(year, month, run[-1])
+            heard[run[0]] = f"{weekday_date(first)} to {weekday_date(last)}: nothing saved"
+            heard.update((other, None) for other in run[1:])
+        run = []
+    return heard
+
+
+def _cell(day: date, summary: Summary, glimmers: tuple[Glimmer, ...], today: date,
+          quiet: str | None = "") -> str:
+    """One day of the calendar. `quiet`: what a screen reader hears for an empty day in a
+    run of them (None: nothing, the run's first day said it; "": the day on its own)."""
     num = f"<span class=\"num\">{day.day}</span>"
     if not summary.start <= day <= summary.end:
         return f"<td class=\"out\"><span class=\"cell\" aria-hidden=\"true\">{num}</span></td>"
@@ -238,9 +267,13 @@ def _cell(day: date, summary: Summary, glimmers: tuple[Glimmer, ...], today: dat
     if day > today:
         return (f"<td class=\"later\"><span class=\"cell\">{num}"
                 f"<span class=\"sr\">{_e(name)}: still to come</span></span></td>")
+    if not glimmers and quiet is None:
+        return (f"<td class=\"l0{now}\"><span class=\"cell\" aria-hidden=\"true\">{num}"
+                "</span></td>")
     if not glimmers:
+        heard = quiet or f"{name}: nothing saved"
         return (f"<td class=\"l0{now}\"><span class=\"cell\">{num}"
-                f"<span class=\"sr\">{_e(name)}: nothing saved</span></span></td>")
+                f"<span class=\"sr\">{_e(heard)}</span></span></td>")
     label = f"{name}: {plural(len(glimmers), 'glimmer')}"
     pop = [f"<b>{_e(name)}</b>"]
     pop += [f"<span>{_e(g.text)}</span>" for g in glimmers[:POPOVER_LIMIT]]
@@ -286,7 +319,7 @@ def _chart(summary: Summary) -> str:
 
 def _glimmer_list(summary: Summary) -> str:
     out = ["<section id=\"glimmers\" aria-labelledby=\"glimmers-heading\">\n",
-           "<h2 id=\"glimmers-heading\">Every glimmer, newest first</h2>\n"]
+           "<h2 id=\"glimmers-heading\">Every glimmer, newest day first</h2>\n"]
     if not summary.by_day:
         out.append("<p>Nothing saved on these days.</p>\n</section>\n")
         return "".join(out)

@@ -31,7 +31,8 @@ class Summary:
 
     start: date
     end: date
-    by_day: tuple[tuple[date, tuple[Glimmer, ...]], ...]  # newest day first, newest glimmer first
+    # Newest day first; within a day, as the day went (the order the Markdown export keeps).
+    by_day: tuple[tuple[date, tuple[Glimmer, ...]], ...]
     by_tag: tuple[tuple[str, int], ...]  # (label, how many), most first, then by name
 
     @property
@@ -48,7 +49,7 @@ class Summary:
         return sum(1 for _, glimmers in self.by_day for g in glimmers if not g.tags)
 
     def day_map(self) -> dict[date, tuple[Glimmer, ...]]:
-        """Each day that holds glimmers, to its glimmers (newest first)."""
+        """Each day that holds glimmers, to its glimmers (as the day went)."""
         return dict(self.by_day)
 
 
@@ -72,7 +73,7 @@ def summarise(glimmers: Iterable[Glimmer], start: date, end: date) -> Summary:
         for label in dict.fromkeys(tag_label(t) for t in glimmer.tags if t.strip()):
             tags[label] += 1
     by_day = tuple(
-        (day, tuple(sorted(days[day], key=lambda g: (g.created_at, g.id), reverse=True)))
+        (day, tuple(sorted(days[day], key=lambda g: (g.created_at, g.id))))
         for day in sorted(days, reverse=True)
     )
     by_tag = tuple(sorted(tags.items(), key=lambda item: (-item[1], item[0])))
@@ -158,13 +159,16 @@ def look_back_range(
     return None if found is None else (found.start, found.end)
 
 
-def narrow_range(glimmers: Iterable[Glimmer], start: date, end: date) -> tuple[date, date]:
+def narrow_range(glimmers: Iterable[Glimmer], start: date, end: date, *,
+                 from_first: bool = False) -> tuple[date, date]:
     """A range that starts no earlier than it needs to.
 
     "all" arrives as (date.min, today); looking back, it means from the first
-    glimmer kept (or just `end` when there are none).
+    glimmer kept (or just `end` when there are none). With `from_first` (no range was
+    asked for), any range starts at its first glimmer: someone two weeks in looks back
+    over two weeks, not twelve weeks of empty days.
     """
-    if start != date.min:
+    if start != date.min and not from_first:
         return start, end
-    days = [g.day for g in glimmers if g.deleted_at is None and g.day <= end]
+    days = [g.day for g in glimmers if g.deleted_at is None and start <= g.day <= end]
     return (min(days) if days else end), end

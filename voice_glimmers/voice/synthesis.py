@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from voice_glimmers.core.errors import SpeechOutputError
+from voice_glimmers.core.words import speakable
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ class Synthesizer:
             }
 
     def __call__(self, text: str) -> Speech:
+        text = speakable(text)  # a glimmer's emoji stay in its words, never read by name
         with _ENGINE_LOCK:
             return _synthesize_with(self._engine, text, self._properties, self.scratch_dir)
 
