@@ -32,11 +32,11 @@ def _language(ctx: Context):
 
 
 def _dialogue(ctx: Context, store, language, *, question_timeout: float | None):
-    from voice_glimmers.app.context import load_likeness
+    from voice_glimmers.app.context import load_likeness, load_meaning
     from voice_glimmers.dialogue.conversation import Dialogue
 
     return Dialogue(store, language, ctx.settings, question_timeout=question_timeout,
-                    likeness=load_likeness(language))
+                    likeness=load_likeness(language), meaning=load_meaning(language))
 
 
 def _voice(ctx: Context):

@@ -81,6 +81,41 @@ def load_likeness(language: Language) -> Likeness | None:
         return None
 
 
+def meaning_examples_of(language: Language) -> dict[str, tuple[str, ...]]:
+    """What the layer that generalises is trained on (understand.meaning.meaning_examples),
+    with the language's own requests that no intent does yet (intents/<lang>/meaning.yaml)."""
+    import yaml
+
+    from voice_glimmers.app.settings import intents_dir
+    from voice_glimmers.understand.meaning import meaning_examples
+
+    extra = intents_dir() / language.intents.language / "meaning.yaml"
+    data = yaml.safe_load(extra.read_text(encoding="utf-8")) if extra.is_file() else {}
+    other = {kind: tuple(str(t) for t in texts) for kind, texts in (data or {}).items()
+             if isinstance(texts, list)}
+    return meaning_examples(language.intents, language.signs.examples.get("glimmer", ()), other)
+
+
+def load_meaning(language: Language) -> Likeness | None:
+    """The layer that generalises (understand.meaning): the plain sentence model's likeness
+    to the templates' expansions. Its classifier ships beside them (meaning.npz, made by
+    tools/train-meaning); when the templates have changed since, it is trained again at
+    start and kept in the user's cache. None (the templates alone, said in one line)
+    when the model is not installed."""
+    from voice_glimmers.app.settings import intents_dir, user_cache_dir
+    from voice_glimmers.encoder.likeness import Likeness
+    from voice_glimmers.encoder.minilm import EncoderMissing
+
+    shipped = intents_dir() / language.intents.language / "meaning.npz"
+    try:
+        return Likeness(meaning_examples_of(language), cache_dir=user_cache_dir() / "meaning",
+                        shipped=shipped)
+    except EncoderMissing as err:
+        print(f"voice-glimmers: {err}; until then only the templates understand what is said",
+              file=sys.stderr)
+        return None
+
+
 def load_screen(settings: Settings) -> tuple[Language, Screen]:
     """The language, and the screen that says what words are before they are kept or read."""
     from voice_glimmers.app.settings import intents_dir

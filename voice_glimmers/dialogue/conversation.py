@@ -33,6 +33,7 @@ from voice_glimmers.dialogue.reflection import (
 )
 from voice_glimmers.language.bundle import Language
 from voice_glimmers.understand.matcher import MAX_WORDS, Match
+from voice_glimmers.understand.meaning import UNSURE
 from voice_glimmers.understand.screen import Content, Screen, Verdict
 from voice_glimmers.understand.tags import tag_text
 from voice_glimmers.understand.utterance import (
@@ -131,11 +132,13 @@ class Dialogue:
         screen: Screen | None = None,
         room: str | None = None,
         read_backs: bool = True,
+        meaning: Likeness | None = None,
     ) -> None:
         """`room` names one of several conversations sharing the store (a satellite): then
         "delete that" and undo reach only what this conversation saved and deleted.
         `read_backs=False` (a shared room) keeps glimmers from being read aloud; saving
-        still works. `screen` may be shared between conversations (its verdicts are pure)."""
+        still works. `screen` may be shared between conversations (its verdicts are pure).
+        `meaning` is the layer that generalises (understand.meaning); None: templates alone."""
         self.store = store
         self.wake = WakeWord.of(settings.wake_word, language)
         self.screen = screen or Screen(language.signs, language.lexicon, likeness,
@@ -146,6 +149,7 @@ class Dialogue:
         self.rng = rng or random.Random()
         self.room = room
         self.read_backs = read_backs
+        self.meaning = meaning
         self.paused = False
         self._pending: _Pending | None = None
         self._last_reply: Reply | None = None
@@ -199,7 +203,8 @@ class Dialogue:
 
     def understand(self, text: str, now: datetime) -> Match | None:
         return understand_said(text, self.language.intents, self.wake,
-                               today=self.store.day_of(now), week_start=self.settings.week_start)
+                               today=self.store.day_of(now), week_start=self.settings.week_start,
+                               meaning=self.meaning)
 
     @property
     def handled(self) -> frozenset[str]:
@@ -413,7 +418,7 @@ class Dialogue:
         said = str(match.slots.get("text") or "").strip()
         if not said:
             return self._ask(Question.CAPTURE, now, self._say("ask_what"), match.intent)
-        return self._capture(said, now, confidence, source)
+        return self._capture(said, now, confidence, source, unsure=bool(match.slots.get(UNSURE)))
 
     def _span(self, match: Match, now: datetime) -> tuple[DateRange, list[Glimmer]]:
         today = self.store.day_of(now)
@@ -491,7 +496,8 @@ class Dialogue:
 
     # --- keeping a glimmer ----------------------------------------------------
 
-    def _capture(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
+    def _capture(self, said: str, now: datetime, confidence: float | None, source: str,
+                 unsure: bool = False) -> Reply:
         said = strip_lead_in(" ".join(said.split()), self.language.lexicon)
         signs = self.language.signs
         courtesy = self._courtesy(said)
@@ -512,6 +518,9 @@ class Dialogue:
         if verdict.content in (Content.HARD, Content.MIXED):
             return self._hard_feeling(said, None, now, confidence, verdict,
                                       offered_as_glimmer=True)
+        if unsure:  # it may have been a request: asked, never saved silently
+            return self._ask(Question.CONFIRM_CAPTURE, now, self._say("save_or_else", text=said),
+                             "capture_glimmer", text=said, confidence=confidence)
         if verdict.content is Content.UNCLEAR:
             return self._ask(Question.CONFIRM_CAPTURE, now, self._say("confirm_unclear",
                                                                       text=said),

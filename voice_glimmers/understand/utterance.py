@@ -9,20 +9,57 @@ from __future__ import annotations
 
 from datetime import date
 
+from voice_glimmers.core.protocols import Likeness
 from voice_glimmers.core.words import plain_words, tokens
 from voice_glimmers.language.intents import Intents
 from voice_glimmers.language.lexicon import Lexicon, starts_with
 from voice_glimmers.language.registry import Kind
 from voice_glimmers.understand.matcher import Match, understand
+from voice_glimmers.understand.meaning import read_meaning
 from voice_glimmers.understand.wake import WakeWord
 
 
 def understand_said(
-    text: str, intents: Intents, wake: WakeWord, *, today: date, week_start: int = 0
+    text: str, intents: Intents, wake: WakeWord, *, today: date, week_start: int = 0,
+    meaning: Likeness | None = None,
 ) -> Match | None:
     """What the words ask for, as the assistant acts on them. After a leading wake word,
     a request wins: 'glimmer, stop listening' pauses, and 'glimmer, i have a glimmer'
-    asks what it was; neither is a glimmer whose words are 'stop listening'."""
+    asks what it was; neither is a glimmer whose words are 'stop listening'.
+
+    What the templates read only as a glimmer after the wake word is read for its
+    meaning too (`meaning`, see understand.meaning): a request the templates did not
+    foresee is that request, and words that read as neither are asked about."""
+    match = _understand_said(text, intents, wake, today=today, week_start=week_start)
+    if (match is not None and match.slots.get("text") and _starts_misheard(text, intents, wake)
+            and intents.registry.kind(match.intent) is Kind.CAPTURE):
+        return None  # "limmer is a funny name for a dog": chatter, not a glimmer
+    rest = wake.after(text)
+    if meaning is None or not rest or (match is not None and (
+            intents.registry.kind(match.intent) is not Kind.CAPTURE
+            or not match.slots.get("text"))):
+        return match
+    found = read_meaning(rest, str(match.slots["text"]) if match else rest, intents, meaning,
+                         today=today, week_start=week_start)
+    if found is None:
+        return match
+    intent, slots, score = found
+    return Match(intent, slots, score, text)
+
+
+def _starts_misheard(text: str, intents: Intents, wake: WakeWord) -> bool:
+    """Does `text` start with a word that only sounds like the wake word ('limmer')? Then
+    only a request counts: a moment is no sign that the words were for the assistant."""
+    words = [w for w in plain_words(text) if w not in intents.hesitations]
+    if words[:1] and words[0] in wake.greetings:
+        words = words[1:]
+    return bool(words) and words[0] not in wake.forms and (
+        intents.misheard.get(words[0]) in wake.forms)
+
+
+def _understand_said(
+    text: str, intents: Intents, wake: WakeWord, *, today: date, week_start: int = 0
+) -> Match | None:
     match = understand(text, intents, today=today, week_start=week_start)
     rest = wake.after(text)
     is_capture = match is not None and intents.registry.kind(match.intent) is Kind.CAPTURE
