@@ -53,8 +53,18 @@ def likeness_for(language):
     return _LIKENESS["en"]
 
 
+def meaning_for(language):
+    """The layer that generalises, with the real sentence model, loaded once."""
+    if "meaning" not in _LIKENESS:
+        from voice_glimmers.app.context import load_meaning
+
+        _LIKENESS["meaning"] = load_meaning(language)
+    return _LIKENESS["meaning"]
+
+
 def play(conv, language, tmp_path):
-    """A conversation as data; `model: true` screens with the real sentence model too."""
+    """A conversation as data; `model: true` screens with the real sentence model too, and
+    `meaning: true` reads what the templates take only as a glimmer with it too."""
     store = GlimmerStore.in_memory()
     for seed in conv.get("glimmers", []):
         store.add(seed["text"], at=datetime.fromisoformat(seed["at"]))
@@ -62,7 +72,8 @@ def play(conv, language, tmp_path):
                         wake_word=conv.get("wake_word", "glimmer"))
     likeness = likeness_for(language) if conv.get("model") else None
     dialogue = Dialogue(store, language, settings, question_timeout=conv.get("timeout", 20),
-                        rng=random.Random(7), likeness=likeness)
+                        rng=random.Random(7), likeness=likeness,
+                        meaning=meaning_for(language) if conv.get("meaning") else None)
     now = datetime.fromisoformat(conv["now"])
     replies, saved = [], {}
     for turn in conv["turns"]:

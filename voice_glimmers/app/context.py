@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from voice_glimmers.core.protocols import Likeness
     from voice_glimmers.language.bundle import Language
     from voice_glimmers.store.glimmer_store import GlimmerStore
+    from voice_glimmers.understand.meaning import Meaning
     from voice_glimmers.understand.screen import Screen
 
 
@@ -96,7 +97,7 @@ def meaning_examples_of(language: Language) -> dict[str, tuple[str, ...]]:
     return meaning_examples(language.intents, language.signs.examples.get("glimmer", ()), other)
 
 
-def load_meaning(language: Language) -> Likeness | None:
+def load_meaning(language: Language) -> Meaning | None:
     """The layer that generalises (understand.meaning): the plain sentence model's likeness
     to the templates' expansions. Its classifier ships beside them (meaning.npz, made by
     tools/train-meaning); when the templates have changed since, it is trained again at
@@ -106,14 +107,17 @@ def load_meaning(language: Language) -> Likeness | None:
     from voice_glimmers.encoder.likeness import Likeness
     from voice_glimmers.encoder.minilm import EncoderMissing
 
+    from voice_glimmers.understand.meaning import Meaning
+
     shipped = intents_dir() / language.intents.language / "meaning.npz"
+    examples = meaning_examples_of(language)
     try:
-        return Likeness(meaning_examples_of(language), cache_dir=user_cache_dir() / "meaning",
-                        shipped=shipped)
+        likeness = Likeness(examples, cache_dir=user_cache_dir() / "meaning", shipped=shipped)
     except EncoderMissing as err:
         print(f"voice-glimmers: {err}; until then only the templates understand what is said",
               file=sys.stderr)
         return None
+    return Meaning.of(likeness, examples)
 
 
 def load_screen(settings: Settings) -> tuple[Language, Screen]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
@@ -33,7 +33,7 @@ from voice_glimmers.dialogue.reflection import (
 )
 from voice_glimmers.language.bundle import Language
 from voice_glimmers.understand.matcher import MAX_WORDS, Match
-from voice_glimmers.understand.meaning import UNSURE
+from voice_glimmers.understand.meaning import UNSURE, Meaning
 from voice_glimmers.understand.screen import Content, Screen, Verdict
 from voice_glimmers.understand.tags import tag_text
 from voice_glimmers.understand.utterance import (
@@ -80,6 +80,7 @@ class Reply:
     saved: Glimmer | None = None
     deleted: Glimmer | None = None
     restored: Glimmer | None = None
+    heard: Glimmer | None = None  # the glimmer read aloud last (what "delete that" then means)
     problem: str | None = None  # what went wrong, for the screen (the words stay gentle)
 
     @property
@@ -132,7 +133,7 @@ class Dialogue:
         screen: Screen | None = None,
         room: str | None = None,
         read_backs: bool = True,
-        meaning: Likeness | None = None,
+        meaning: Meaning | None = None,
     ) -> None:
         """`room` names one of several conversations sharing the store (a satellite): then
         "delete that" and undo reach only what this conversation saved and deleted.
@@ -281,7 +282,8 @@ class Dialogue:
                 return Reply((self._say("repeat_nothing"),), intent="repeat")
             if last.expects_answer:
                 self._pending = pending  # the question still stands
-            return Reply(last.parts, "repeat", expects_answer=last.expects_answer)
+            return Reply(last.parts, "repeat", expects_answer=last.expects_answer,
+                         heard=last.heard)
         return self._remember(self._act(match, text, now, confidence, source))
 
     def offer_reflection(self, now: datetime) -> Reply:
@@ -389,7 +391,7 @@ class Dialogue:
             return Reply((self._say("delete_done"),), "delete_last", deleted=deleted)
         if pending.kind is Question.MORE:
             parts, rest = read_some(pending.rest, self.store.day_of(now), self.language.phrases)
-            return self._offering_rest(parts, rest, now, "list_glimmers")
+            return self._offering_rest(parts, rest, now, "list_glimmers", pending.rest)
         if pending.kind is Question.EVENING:
             return self.reflect(now)
         if pending.kind is Question.OFFER_GLIMMER:
@@ -428,9 +430,10 @@ class Dialogue:
     def _on_list(self, match: Match, text: str, now: datetime, confidence: float | None,
                  source: str) -> Reply:
         span, found = self._span(match, now)
-        parts, rest = readback(self._readable(found), span, self.store.day_of(now),
+        readable = self._readable(found)
+        parts, rest = readback(readable, span, self.store.day_of(now),
                                self.language.phrases, self.settings.week_start)
-        return self._offering_rest(parts, rest, now, match.intent)
+        return self._offering_rest(parts, rest, now, match.intent, readable)
 
     def _on_count(self, match: Match, text: str, now: datetime, confidence: float | None,
                   source: str) -> Reply:
@@ -444,7 +447,7 @@ class Dialogue:
         query = str(match.slots.get("query") or "").strip()
         found = self._readable(self.store.search(query)) if query else []
         parts, rest = search_readback(found, query, self.store.day_of(now), self.language.phrases)
-        return self._offering_rest(parts, rest, now, match.intent)
+        return self._offering_rest(parts, rest, now, match.intent, found)
 
     def _on_random(self, match: Match, text: str, now: datetime, confidence: float | None,
                    source: str) -> Reply:
@@ -453,7 +456,8 @@ class Dialogue:
         past = [g for g in every if g.day < today] or every
         self.rng.shuffle(past)  # the first that reads as a glimmer: few are ever screened
         glimmer = next((g for g in past if self.screen.is_readable(g.text)), None)
-        return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent)
+        return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent,
+                     heard=glimmer)
 
     def _on_reflect(self, match: Match, text: str, now: datetime, confidence: float | None,
                     source: str) -> Reply:
@@ -539,11 +543,13 @@ class Dialogue:
                      "capture_glimmer", saved=glimmer)
 
     def _offering_rest(self, parts: list[str], rest: tuple[Glimmer, ...], now: datetime,
-                       intent: str) -> Reply:
-        """A read-back; when more are left, the offer to hear them stays open."""
+                       intent: str, read: Sequence[Glimmer] = ()) -> Reply:
+        """A read-back of `read` (the rest not yet read); when more are left, the offer to
+        hear them stays open."""
         if rest:
             self._pending = _Pending(Question.MORE, now, rest=rest)
-        return Reply(tuple(parts), intent, expects_answer=bool(rest))
+        heard = read[len(read) - len(rest) - 1] if len(read) > len(rest) else None
+        return Reply(tuple(parts), intent, expects_answer=bool(rest), heard=heard)
 
     def _delete_last(self, text: str, now: datetime) -> Reply:
         undo = says_undo(text, self.language.lexicon)
@@ -565,8 +571,12 @@ class Dialogue:
                          "delete_last", glimmer=last)
 
     def _that(self) -> Glimmer | None:
-        """The glimmer "delete that" means: the one saved last; in a room, the one this
+        """The glimmer "delete that" means: the one just read aloud (a random glimmer, the
+        last of a read-back or search); else the one saved last; in a room, the one this
         room saved last (what the kitchen said is never deleted from the bedroom)."""
+        heard = self._last_reply.heard if self._last_reply is not None else None
+        if heard is not None:
+            return self.store.get(heard.id)
         if self.room is None:
             return self.store.last()
         if self._last_saved is None:

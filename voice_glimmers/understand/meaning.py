@@ -9,7 +9,9 @@ the words after the wake word either
 
 - read as a request: the request meant, its slots from the words as heard;
 - read as a moment (or the asking for one, "i have one for you"): kept as the
-  templates read it, a glimmer said now;
+  templates read it, a glimmer said now; unless their first words read as a request
+  no intent does yet ("correct that to a warm bath": the moment is in it, the asking
+  is at the start), then they are asked about;
 - read as neither, clearly: the dialogue asks whether to save them ("unsure").
 
 Capture is the last resort: a request is never saved silently. Pure, no I/O: the
@@ -19,6 +21,7 @@ likeness is passed in, and without one the templates decide alone.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -34,10 +37,15 @@ from voice_glimmers.understand.when import find_when
 MOMENT = "moment"  # the kind of the good moments the layer is trained on beside the intents
 KEEP = ("capture_glimmer", MOMENT)  # what reads as a glimmer to keep (or its asking)
 EXAMPLES_PER_INTENT = 60  # expansions of each intent's templates, a seeded sample
-MOMENTS = 240  # good moments, a seeded sample of the screen's glimmer examples
+MOMENTS = 600  # good moments, a seeded sample of the screen's glimmer examples
 REQUEST_AT = 0.55  # a request is this likely, at least...
-REQUEST_MARGIN = 0.35  # ...and this much more likely than keeping the words
+REQUEST_MARGIN = 0.35  # ...and this much more likely than keeping the words...
+KEEP_DOUBT = 0.10  # ...and, unless it is SURE_AT likely, keeping them less likely than this
+SURE_AT = 0.80
+HEAD_WORDS = 3  # a request shows at its start ("change that to ..."): the first words...
+HEAD_AT = 0.60  # ...this likely a request no intent does yet, and the words are asked about
 KEEP_AT = 0.40  # keeping the words this likely (and no request clearly more): a glimmer
+SHORT = 2  # words; a request this short is said with words of a request
 UNSURE = "unsure"  # the capture slot that says: ask before saving
 
 
@@ -69,8 +77,23 @@ def meaning_examples(
     return examples
 
 
+@dataclass(frozen=True)
+class Meaning:
+    """The layer, ready: the likeness, and the words requests are said with (in their
+    examples): a word or two without one of them is a moment, as the templates read it."""
+
+    likeness: Likeness
+    request_words: frozenset[str]
+
+    @classmethod
+    def of(cls, likeness: Likeness, examples: Mapping[str, tuple[str, ...]]) -> Meaning:
+        asked = {w for kind, texts in examples.items() if kind not in KEEP for text in texts
+                 for w in plain_words(text)}
+        return cls(likeness, frozenset(asked))
+
+
 def read_meaning(
-    rest: str, text: str, intents: Intents, likeness: Likeness, *, today: date,
+    rest: str, text: str, intents: Intents, meaning: Meaning, *, today: date,
     week_start: int = 0,
 ) -> tuple[str, dict[str, Any], float] | None:
     """What `rest` (the words after the wake word) asks for: (intent, slots, score), or
@@ -78,17 +101,27 @@ def read_meaning(
     words = plain_words(rest)
     if not words:
         return None
+    if len(words) <= SHORT and meaning.request_words.isdisjoint(words):
+        return None  # "glimmer stars": too few words to read, and none a request is said with
+    likeness = meaning.likeness
     scores = likeness.scores(" ".join(words))
     keep = sum(scores.get(kind, 0.0) for kind in KEEP)
     registry = intents.registry
     requests = {k: p for k, p in scores.items() if k not in KEEP and k in registry.roles
                 and registry.kind(k) is not Kind.CAPTURE}
     best = max(requests, key=lambda k: requests[k]) if requests else None
-    if best is not None and requests[best] >= REQUEST_AT and requests[best] - keep >= REQUEST_MARGIN:
+    p = requests[best] if best is not None else 0.0
+    if best is not None and p >= REQUEST_AT and p - keep >= REQUEST_MARGIN and (
+            keep < KEEP_DOUBT or p >= SURE_AT):
         return best, _slots(best, words, intents, today, week_start), 100 * requests[best]
     others = [p for k, p in scores.items() if k not in KEEP]
     if keep >= KEEP_AT and keep >= max(others, default=0.0):
-        return None
+        if len(words) <= HEAD_WORDS:
+            return None
+        head = likeness.scores(" ".join(words[:HEAD_WORDS]))  # "change that to (a moment)"
+        if max((p for k, p in head.items() if k not in KEEP and k not in registry.roles),
+               default=0.0) < HEAD_AT:
+            return None
     return "capture_glimmer", {"text": text, UNSURE: True}, 100 * keep
 
 
