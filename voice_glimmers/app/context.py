@@ -106,7 +106,6 @@ def load_meaning(language: Language) -> Meaning | None:
     from voice_glimmers.app.settings import intents_dir, user_cache_dir
     from voice_glimmers.encoder.likeness import Likeness
     from voice_glimmers.encoder.minilm import EncoderMissing
-
     from voice_glimmers.understand.meaning import Meaning
 
     shipped = intents_dir() / language.intents.language / "meaning.npz"

@@ -21,8 +21,8 @@ likeness is passed in, and without one the templates decide alone.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -67,9 +67,9 @@ def meaning_examples(
             by_intent.setdefault(phrase.intent, []).append(text)
     examples = {}
     for intent in sorted(by_intent):
-        texts = sorted(set(by_intent[intent]))
+        said = sorted(set(by_intent[intent]))
         examples[intent] = tuple(random.Random(intent).sample(
-            texts, min(EXAMPLES_PER_INTENT, len(texts))))
+            said, min(EXAMPLES_PER_INTENT, len(said))))
     kept = sorted(set(moments))
     examples[MOMENT] = tuple(random.Random(MOMENT).sample(kept, min(MOMENTS, len(kept))))
     for kind, texts in (other or {}).items():
