@@ -180,6 +180,22 @@ def cmd_reflect(ctx: Context) -> int:
     return 0 if spoken else 1
 
 
+def wake_word_unheard(wake_word: str | None, transcriber: Any, template: str) -> str:
+    """One line when the speech model does not know the wake word (it would never be
+    heard), naming a word that would work if there is one; '' when it knows it."""
+    if not wake_word:
+        return ""
+    unknown = transcriber.unknown_words(wake_word.split())
+    if not unknown:
+        return ""
+    words = " and ".join(f"'{word}'" for word in unknown)
+    other = (f", such as '{template}'" if template != wake_word
+             and not transcriber.unknown_words(template.split()) else
+             " (a word of the model's own language)")
+    return (f"this speech model does not know {words}, so the wake word '{wake_word}' will "
+            f"never be heard; choose one it knows with --wake-word{other}")
+
+
 def _wake_word(ctx: Context) -> str | None:
     """--wake-word as the setting reads it: 'none' acts on everything, empty is refused."""
     from voice_glimmers.app.settings import parse_wake_word
@@ -298,6 +314,9 @@ def cmd_listen(ctx: Context) -> int:
                 "gets the English one",
             )
         transcriber = VoskTranscriber(model_dir)
+        unheard = wake_word_unheard(settings.wake_word, transcriber, language.intents.wake_word)
+        if unheard:
+            display.line("note", unheard)
         loop_ref: list[Loop] = []
 
         def speech_event(event: Event) -> None:

@@ -165,6 +165,7 @@ class Dialogue:
             "count_glimmers": self._on_count,
             "search_glimmers": self._on_search,
             "random_glimmer": self._on_random,
+            "last_glimmer": self._on_last,
             "reflect": self._on_reflect,
             "delete_last": self._on_delete,
             "help": self._on_help,
@@ -458,6 +459,14 @@ class Dialogue:
         glimmer = next((g for g in past if self.screen.is_readable(g.text)), None)
         return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent,
                      heard=glimmer)
+
+    def _on_last(self, match: Match, text: str, now: datetime, confidence: float | None,
+                 source: str) -> Reply:
+        """The glimmer saved last that reads as one, with when it was."""
+        latest = sorted(self.store.all(), key=lambda g: g.id, reverse=True)
+        glimmer = next((g for g in latest if self.screen.is_readable(g.text)), None)
+        return Reply((one_glimmer(glimmer, self.store.day_of(now), self.language.phrases),),
+                     match.intent, heard=glimmer)
 
     def _on_reflect(self, match: Match, text: str, now: datetime, confidence: float | None,
                     source: str) -> Reply:
