@@ -114,3 +114,14 @@ def test_any_string_gives_a_reading_never_an_exception(language, meaning, text):
         assert match is None or match.intent in language.registry
         match = said(text, language, meaning, wake)
         assert match is None or match.intent in language.registry
+
+
+def test_a_classifier_made_for_other_sentences_is_never_trained_at_start(tmp_path, language):
+    """Training takes minutes: with templates changed since meaning.npz, the templates
+    alone understand until it is made again (or a cached one fits)."""
+    from voice_glimmers.app.context import _meaning_is_trained
+
+    examples = meaning_examples_of(language)
+    assert _meaning_is_trained(examples, ENGLISH / "meaning.npz", tmp_path)
+    changed = {**examples, "something_else": (*examples["something_else"], "a new request")}
+    assert not _meaning_is_trained(changed, ENGLISH / "meaning.npz", tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -97,12 +98,24 @@ def meaning_examples_of(language: Language) -> dict[str, tuple[str, ...]]:
     return meaning_examples(language.intents, language.signs.examples.get("glimmer", ()), other)
 
 
+def _meaning_is_trained(examples: dict[str, tuple[str, ...]], shipped: Path,
+                        cache_dir: Path) -> bool:
+    """Whether the layer's classifier for these examples is shipped or cached."""
+    from voice_glimmers.encoder.likeness import fingerprint, read_trained
+
+    kinds = {kind: texts for kind, texts in examples.items() if texts}
+    name = fingerprint(kinds)
+    found = read_trained(shipped, len(kinds))
+    return (found is not None and found.fingerprint == name) or any(
+        cache_dir.glob(f"screen-{name}-*.npz"))
+
+
 def load_meaning(language: Language) -> Meaning | None:
     """The layer that generalises (understand.meaning): the plain sentence model's likeness
     to the templates' expansions. Its classifier ships beside them (meaning.npz, made by
-    tools/train-meaning); when the templates have changed since, it is trained again at
-    start and kept in the user's cache. None (the templates alone, said in one line)
-    when the model is not installed."""
+    tools/train-meaning) or is kept in the user's cache. None (the templates alone) when
+    the model is not installed (said in one line), and when neither fits today's
+    templates (in the log: training takes minutes, run tools/train-meaning)."""
     from voice_glimmers.app.settings import intents_dir, user_cache_dir
     from voice_glimmers.encoder.likeness import Likeness
     from voice_glimmers.encoder.minilm import EncoderMissing
@@ -110,8 +123,15 @@ def load_meaning(language: Language) -> Meaning | None:
 
     shipped = intents_dir() / language.intents.language / "meaning.npz"
     examples = meaning_examples_of(language)
+    cache_dir = user_cache_dir() / "meaning"
     try:
-        likeness = Likeness(examples, cache_dir=user_cache_dir() / "meaning", shipped=shipped)
+        if not _meaning_is_trained(examples, shipped, cache_dir):
+            # Training takes minutes: never at a person's first word. Until meaning.npz
+            # is made again, the templates alone understand what is said.
+            logging.getLogger(__name__).info(
+                "%s was made for other sentences: run tools/train-meaning", shipped)
+            return None
+        likeness = Likeness(examples, cache_dir=cache_dir, shipped=shipped)
     except EncoderMissing as err:
         print(f"voice-glimmers: {err}; until then only the templates understand what is said",
               file=sys.stderr)
