@@ -55,8 +55,18 @@ def likeness_for(language):
     return _LIKENESS["en"]
 
 
+def meaning_for(language):
+    """The layer that generalises, with the real sentence model, loaded once."""
+    if "meaning" not in _LIKENESS:
+        from voice_glimmers.app.context import load_meaning
+
+        _LIKENESS["meaning"] = load_meaning(language)
+    return _LIKENESS["meaning"]
+
+
 def play(conv, language, tmp_path):
-    """A conversation as data; `model: true` screens with the real sentence model too."""
+    """A conversation as data; `model: true` screens with the real sentence model too, and
+    `meaning: true` reads what the templates take only as a glimmer with it too."""
     store = GlimmerStore.in_memory()
     for seed in conv.get("glimmers", []):
         seeded = store.add(seed["text"], at=datetime.fromisoformat(seed["at"]))
@@ -67,7 +77,8 @@ def play(conv, language, tmp_path):
     likeness = likeness_for(language) if conv.get("model") else None
     dialogue = Dialogue(store, language, settings, question_timeout=conv.get("timeout", 20),
                         rng=random.Random(7), likeness=likeness,
-                        typed=bool(conv.get("typed")))
+                        typed=bool(conv.get("typed")),
+                        meaning=meaning_for(language) if conv.get("meaning") else None)
     now = datetime.fromisoformat(conv["now"])
     replies, saved = [], {}
     for turn in conv["turns"]:

@@ -41,11 +41,12 @@ def _language(ctx: Context):
 
 def _dialogue(ctx: Context, store, language, *, question_timeout: float | None,
               typed: bool = False):
-    from voice_glimmers.app.context import load_likeness
+    from voice_glimmers.app.context import load_likeness, load_meaning
     from voice_glimmers.dialogue.conversation import Dialogue
 
     return Dialogue(store, language, ctx.settings, question_timeout=question_timeout,
-                    likeness=load_likeness(language), typed=typed)
+                    likeness=load_likeness(language), meaning=load_meaning(language),
+                    typed=typed)
 
 
 def _voice(ctx: Context):
@@ -222,6 +223,22 @@ def _listen_speaks_instead(ctx: Context) -> bool:
     return True
 
 
+def wake_word_unheard(wake_word: str | None, transcriber: Any, template: str) -> str:
+    """One line when the speech model does not know the wake word (it would never be
+    heard), naming a word that would work if there is one; '' when it knows it."""
+    if not wake_word:
+        return ""
+    unknown = transcriber.unknown_words(wake_word.split())
+    if not unknown:
+        return ""
+    words = " and ".join(f"'{word}'" for word in unknown)
+    other = (f", such as '{template}'" if template != wake_word
+             and not transcriber.unknown_words(template.split()) else
+             " (a word of the model's own language)")
+    return (f"this speech model does not know {words}, so the wake word '{wake_word}' will "
+            f"never be heard; choose one it knows with --wake-word{other}")
+
+
 def _wake_word(ctx: Context) -> str | None:
     """--wake-word as the setting reads it: 'none' acts on everything, empty is refused."""
     from voice_glimmers.app.settings import parse_wake_word
@@ -360,8 +377,11 @@ def cmd_listen(ctx: Context) -> int:
             )
         gate = Gate(dialogue.wake, settings.follow_up_seconds,
                     settings.question_timeout_seconds)
-        transcriber = _turn_taker(VoskTranscriber(model_dir), dialogue, gate, ctx.clock,
-                                  settings)
+        vosk = VoskTranscriber(model_dir)
+        unheard = wake_word_unheard(settings.wake_word, vosk, language.intents.wake_word)
+        if unheard:
+            display.line("note", unheard)
+        transcriber = _turn_taker(vosk, dialogue, gate, ctx.clock, settings)
         loop_ref: list[Loop] = []
 
         def speech_event(event: Event) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from voice_glimmers.core.protocols import Likeness
     from voice_glimmers.language.bundle import Language
     from voice_glimmers.store.glimmer_store import GlimmerStore
+    from voice_glimmers.understand.meaning import Meaning
     from voice_glimmers.understand.screen import Screen
 
 
@@ -79,6 +81,62 @@ def load_likeness(language: Language) -> Likeness | None:
         print(f"voice-glimmers: {err}; until then only the phrase lists screen what is said",
               file=sys.stderr)
         return None
+
+
+def meaning_examples_of(language: Language) -> dict[str, tuple[str, ...]]:
+    """What the layer that generalises is trained on (understand.meaning.meaning_examples),
+    with the language's own requests that no intent does yet (intents/<lang>/meaning.yaml)."""
+    import yaml
+
+    from voice_glimmers.app.settings import intents_dir
+    from voice_glimmers.understand.meaning import meaning_examples
+
+    extra = intents_dir() / language.intents.language / "meaning.yaml"
+    data = yaml.safe_load(extra.read_text(encoding="utf-8")) if extra.is_file() else {}
+    other = {kind: tuple(str(t) for t in texts) for kind, texts in (data or {}).items()
+             if isinstance(texts, list)}
+    return meaning_examples(language.intents, language.signs.examples.get("glimmer", ()), other)
+
+
+def _meaning_is_trained(examples: dict[str, tuple[str, ...]], shipped: Path,
+                        cache_dir: Path) -> bool:
+    """Whether the layer's classifier for these examples is shipped or cached."""
+    from voice_glimmers.encoder.likeness import fingerprint, read_trained
+
+    kinds = {kind: texts for kind, texts in examples.items() if texts}
+    name = fingerprint(kinds)
+    found = read_trained(shipped, len(kinds))
+    return (found is not None and found.fingerprint == name) or any(
+        cache_dir.glob(f"screen-{name}-*.npz"))
+
+
+def load_meaning(language: Language) -> Meaning | None:
+    """The layer that generalises (understand.meaning): the plain sentence model's likeness
+    to the templates' expansions. Its classifier ships beside them (meaning.npz, made by
+    tools/train-meaning) or is kept in the user's cache. None (the templates alone) when
+    the model is not installed (said in one line), and when neither fits today's
+    templates (in the log: training takes minutes, run tools/train-meaning)."""
+    from voice_glimmers.app.settings import intents_dir, user_cache_dir
+    from voice_glimmers.encoder.likeness import Likeness
+    from voice_glimmers.encoder.minilm import EncoderMissing
+    from voice_glimmers.understand.meaning import Meaning
+
+    shipped = intents_dir() / language.intents.language / "meaning.npz"
+    examples = meaning_examples_of(language)
+    cache_dir = user_cache_dir() / "meaning"
+    try:
+        if not _meaning_is_trained(examples, shipped, cache_dir):
+            # Training takes minutes: never at a person's first word. Until meaning.npz
+            # is made again, the templates alone understand what is said.
+            logging.getLogger(__name__).info(
+                "%s was made for other sentences: run tools/train-meaning", shipped)
+            return None
+        likeness = Likeness(examples, cache_dir=cache_dir, shipped=shipped)
+    except EncoderMissing as err:
+        print(f"voice-glimmers: {err}; until then only the templates understand what is said",
+              file=sys.stderr)
+        return None
+    return Meaning.of(likeness, examples)
 
 
 def load_screen(settings: Settings) -> tuple[Language, Screen]:

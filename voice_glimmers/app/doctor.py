@@ -87,6 +87,24 @@ def check_model(settings: Settings, explicit: Path | None) -> str:
     return str(path)
 
 
+def check_wake_word(settings: Settings, explicit: Path | None) -> str:
+    """Whether the speech model knows the wake word (a word it does not know is never
+    heard)."""
+    from voice_glimmers.app.assistant import wake_word_unheard
+    from voice_glimmers.language.bundle import Language
+    from voice_glimmers.voice.models import resolve_model
+    from voice_glimmers.voice.transcriber import VoskTranscriber
+
+    if not settings.wake_word:
+        return "none is set: everything heard is for the assistant"
+    template = Language.from_dir(intents_dir() / settings.language).intents.wake_word
+    transcriber = VoskTranscriber(resolve_model(explicit, settings, os.environ))
+    unheard = wake_word_unheard(settings.wake_word, transcriber, template)
+    if unheard:
+        raise GlimmersError(unheard)
+    return f"the speech model knows '{settings.wake_word}'"
+
+
 def check_microphone(device: str | None) -> str:
     from voice_glimmers.voice.microphone import MicSource, find_input_device, list_devices
 
@@ -169,6 +187,7 @@ def examine(settings: Settings, clock: Clock, *, model: Path | None = None,
     yield _check("database", lambda: check_database(settings, clock))
     yield _check("language", lambda: check_language(settings))
     yield _check("speech model", lambda: check_model(settings, model))
+    yield _check("wake word", lambda: check_wake_word(settings, model))
     yield _check("microphone", lambda: check_microphone(device))
     yield _check("speech out", check_speech)
     yield _check("screen", lambda: check_screen(settings))

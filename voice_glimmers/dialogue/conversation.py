@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -39,6 +39,7 @@ from voice_glimmers.dialogue.reflection import (
 from voice_glimmers.language.bundle import Language
 from voice_glimmers.understand.answers import says_go_on, says_later
 from voice_glimmers.understand.matcher import MAX_WORDS, Match
+from voice_glimmers.understand.meaning import UNSURE, Meaning
 from voice_glimmers.understand.moment import date_of_words
 from voice_glimmers.understand.screen import Content, Screen, Verdict
 from voice_glimmers.understand.tags import tag_text
@@ -93,6 +94,7 @@ class Reply:
     saved: Glimmer | None = None
     deleted: Glimmer | None = None
     restored: Glimmer | None = None
+    heard: Glimmer | None = None  # the glimmer read aloud last (what "delete that" then means)
     problem: str | None = None  # what went wrong, for the screen (the words stay gentle)
     pauses: tuple[float, ...] = ()  # seconds of quiet after each part (none if left out)
 
@@ -152,13 +154,15 @@ class Dialogue:
         room: str | None = None,
         read_backs: bool = True,
         typed: bool = False,
+        meaning: Meaning | None = None,
     ) -> None:
         """`room` names one of several conversations sharing the store (a satellite): then
         "delete that" and undo reach only what this conversation saved and deleted.
         `read_backs=False` (a shared room) keeps glimmers from being read aloud; saving
         still works. `screen` may be shared between conversations (its verdicts are pure).
         `typed` (chat): every line is addressed to the assistant, wake word or not, and
-        help speaks of typing, not of speaking."""
+        help speaks of typing, not of speaking.
+        `meaning` is the layer that generalises (understand.meaning); None: templates alone."""
         self.store = store
         self.wake = WakeWord.of(settings.wake_word, language)
         self.screen = screen or Screen(language.signs, language.lexicon, likeness,
@@ -170,6 +174,7 @@ class Dialogue:
         self.room = room
         self.read_backs = read_backs
         self.typed = typed
+        self.meaning = meaning
         self.paused = False
         self._pending: _Pending | None = None
         self._last_reply: Reply | None = None
@@ -188,6 +193,7 @@ class Dialogue:
             "count_glimmers": self._on_count,
             "search_glimmers": self._on_search,
             "random_glimmer": self._on_random,
+            "last_glimmer": self._on_last,
             "reflect": self._on_reflect,
             "delete_last": self._on_delete,
             "help": self._on_help,
@@ -227,7 +233,8 @@ class Dialogue:
 
     def understand(self, text: str, now: datetime) -> Match | None:
         return understand_said(text, self.language.intents, self.wake,
-                               today=self.store.day_of(now), week_start=self.settings.week_start)
+                               today=self.store.day_of(now), week_start=self.settings.week_start,
+                               meaning=self.meaning)
 
     @property
     def handled(self) -> frozenset[str]:
@@ -305,7 +312,7 @@ class Dialogue:
             if last.expects_answer:
                 self._pending = pending  # the question still stands
             return Reply(last.parts, "repeat", expects_answer=last.expects_answer,
-                         pauses=last.pauses)
+                         pauses=last.pauses, heard=last.heard)
         return self._remember(self._act(match, text, now, confidence, source))
 
     def offer_reflection(self, now: datetime, *, again: bool = False) -> Reply:
@@ -446,7 +453,7 @@ class Dialogue:
         if pending.kind is Question.MORE:
             parts, rest = read_some(pending.rest, self.store.day_of(now), self.language.phrases,
                                     name_days=pending.name_days)
-            return self._offering_rest(parts, rest, now, "list_glimmers",
+            return self._offering_rest(parts, rest, now, "list_glimmers", pending.rest,
                                        name_days=pending.name_days)
         if pending.kind is Question.EVENING:
             return self.reflect(now)
@@ -484,7 +491,7 @@ class Dialogue:
         said = str(match.slots.get("text") or "").strip()
         if not said:
             return self._ask(Question.CAPTURE, now, self._say("ask_what"), match.intent)
-        return self._capture(said, now, confidence, source)
+        return self._capture(said, now, confidence, source, unsure=bool(match.slots.get(UNSURE)))
 
     def _span(self, match: Match, now: datetime) -> tuple[DateRange, list[Glimmer]]:
         today = self.store.day_of(now)
@@ -494,11 +501,11 @@ class Dialogue:
     def _on_list(self, match: Match, text: str, now: datetime, confidence: float | None,
                  source: str) -> Reply:
         span, found = self._span(match, now)
-        found = self._readable(found)
-        parts, rest = readback(found, span, self.store.day_of(now),
+        readable = self._readable(found)
+        parts, rest = readback(readable, span, self.store.day_of(now),
                                self.language.phrases, self.settings.week_start)
-        return self._offering_rest(parts, rest, now, match.intent,
-                                   name_days=len({g.day for g in found}) > 1)
+        return self._offering_rest(parts, rest, now, match.intent, readable,
+                                   name_days=len({g.day for g in readable}) > 1)
 
     def _on_count(self, match: Match, text: str, now: datetime, confidence: float | None,
                   source: str) -> Reply:
@@ -512,7 +519,7 @@ class Dialogue:
         query = str(match.slots.get("query") or "").strip()
         found = self._readable(self.store.search(query)) if query else []
         parts, rest = search_readback(found, query, self.store.day_of(now), self.language.phrases)
-        return self._offering_rest(parts, rest, now, match.intent, name_days=True)
+        return self._offering_rest(parts, rest, now, match.intent, found, name_days=True)
 
     def _on_random(self, match: Match, text: str, now: datetime, confidence: float | None,
                    source: str) -> Reply:
@@ -521,7 +528,16 @@ class Dialogue:
         past = [g for g in every if g.day < today] or every
         self.rng.shuffle(past)  # the first that reads as a glimmer: few are ever screened
         glimmer = next((g for g in past if self.screen.is_readable(g.text)), None)
-        return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent)
+        return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent,
+                     heard=glimmer)
+
+    def _on_last(self, match: Match, text: str, now: datetime, confidence: float | None,
+                 source: str) -> Reply:
+        """The glimmer saved last that reads as one, with when it was."""
+        latest = sorted(self.store.all(), key=lambda g: g.id, reverse=True)
+        glimmer = next((g for g in latest if self.screen.is_readable(g.text)), None)
+        return Reply((one_glimmer(glimmer, self.store.day_of(now), self.language.phrases),),
+                     match.intent, heard=glimmer)
 
     def _on_reflect(self, match: Match, text: str, now: datetime, confidence: float | None,
                     source: str) -> Reply:
@@ -571,7 +587,8 @@ class Dialogue:
 
     # --- keeping a glimmer ----------------------------------------------------
 
-    def _capture(self, said: str, now: datetime, confidence: float | None, source: str) -> Reply:
+    def _capture(self, said: str, now: datetime, confidence: float | None, source: str,
+                 unsure: bool = False) -> Reply:
         said = strip_lead_in(" ".join(said.split()), self.language.lexicon)
         signs = self.language.signs
         courtesy = self._courtesy(said)
@@ -592,6 +609,9 @@ class Dialogue:
         if verdict.content in (Content.HARD, Content.MIXED):
             return self._hard_feeling(said, None, now, confidence, verdict,
                                       offered_as_glimmer=True)
+        if unsure:  # it may have been a request: asked, never saved silently
+            return self._ask(Question.CONFIRM_CAPTURE, now, self._say("save_or_else", text=said),
+                             "capture_glimmer", text=said, confidence=confidence)
         if verdict.content is Content.UNCLEAR:
             return self._ask(Question.CONFIRM_CAPTURE, now, self._say("confirm_unclear",
                                                                       text=said),
@@ -651,12 +671,15 @@ class Dialogue:
         return bool(words) and words in self.language.lexicon.leave
 
     def _offering_rest(self, parts: list[str], rest: tuple[Glimmer, ...], now: datetime,
-                       intent: str, *, name_days: bool = False) -> Reply:
-        """A read-back; when more are left, the offer to hear them stays open (and the
-        rest names its days when the read-back as a whole went over several)."""
+                       intent: str, read: Sequence[Glimmer] = (), *,
+                       name_days: bool = False) -> Reply:
+        """A read-back of `read` (the rest not yet read); when more are left, the offer to
+        hear them stays open (and the rest names its days when the read-back as a whole
+        went over several)."""
         if rest:
             self._pending = _Pending(Question.MORE, now, rest=rest, name_days=name_days)
-        return Reply(tuple(parts), intent, expects_answer=bool(rest))
+        heard = read[len(read) - len(rest) - 1] if len(read) > len(rest) else None
+        return Reply(tuple(parts), intent, expects_answer=bool(rest), heard=heard)
 
     def _delete_last(self, text: str, now: datetime) -> Reply:
         undo = says_undo(text, self.language.lexicon)
@@ -686,8 +709,12 @@ class Dialogue:
         return None
 
     def _that(self) -> Glimmer | None:
-        """The glimmer "delete that" means: the one saved last; in a room, the one this
+        """The glimmer "delete that" means: the one just read aloud (a random glimmer, the
+        last of a read-back or search); else the one saved last; in a room, the one this
         room saved last (what the kitchen said is never deleted from the bedroom)."""
+        heard = self._last_reply.heard if self._last_reply is not None else None
+        if heard is not None:
+            return self.store.get(heard.id)
         if self.room is None:
             return self.store.last()
         if self._last_saved is None:

@@ -14,15 +14,60 @@ from voice_glimmers.language.intents import Intents
 from voice_glimmers.language.lexicon import Lexicon, starts_with
 from voice_glimmers.language.registry import Kind
 from voice_glimmers.understand.matcher import Match, understand
+from voice_glimmers.understand.meaning import Meaning, read_meaning
 from voice_glimmers.understand.wake import WakeWord
 
 
 def understand_said(
-    text: str, intents: Intents, wake: WakeWord, *, today: date, week_start: int = 0
+    text: str, intents: Intents, wake: WakeWord, *, today: date, week_start: int = 0,
+    meaning: Meaning | None = None,
 ) -> Match | None:
     """What the words ask for, as the assistant acts on them. After a leading wake word,
     a request wins: 'glimmer, stop listening' pauses, and 'glimmer, i have a glimmer'
-    asks what it was; neither is a glimmer whose words are 'stop listening'."""
+    asks what it was; neither is a glimmer whose words are 'stop listening'.
+
+    What the templates read only as a glimmer after the wake word is read for its
+    meaning too (`meaning`, see understand.meaning): a request the templates did not
+    foresee is that request, and words that read as neither are asked about."""
+    match = _understand_said(text, intents, wake, today=today, week_start=week_start)
+    misheard = _after_misheard(text, intents, wake)
+    if misheard and (match is None or intents.registry.kind(match.intent) is Kind.CAPTURE):
+        # "limmer is a funny name for a dog": chatter, no glimmer; "limmer stop listening":
+        # the rest clearly is for the assistant, so the word was the wake word misheard
+        command = understand(misheard, intents, today=today, week_start=week_start)
+        kind = intents.registry.kind(command.intent) if command is not None else None
+        return command if kind is Kind.REQUEST else None
+    rest = wake.after(text)
+    if meaning is None or not rest or (match is not None and (
+            intents.registry.kind(match.intent) is not Kind.CAPTURE
+            or not match.slots.get("text"))):
+        return match
+    found = read_meaning(rest, str(match.slots["text"]) if match else rest, intents, meaning,
+                         today=today, week_start=week_start)
+    if found is None:
+        return match
+    intent, slots, score = found
+    return Match(intent, slots, score, text)
+
+
+def _after_misheard(text: str, intents: Intents, wake: WakeWord) -> str:
+    """The words after a first word that only sounds like the wake word ('limmer'), or ''.
+    Then only a request counts: a moment is no sign that the words were for the assistant."""
+    found = tokens(text)
+    words = [t.word for t in found]
+    first = 0
+    while first < len(words) and (words[first] in intents.hesitations
+                                  or words[first] in wake.greetings):
+        first += 1
+    if first + 1 >= len(words) or words[first] in wake.forms or (
+            intents.misheard.get(words[first]) not in wake.forms):
+        return ""
+    return text[found[first + 1].start:]
+
+
+def _understand_said(
+    text: str, intents: Intents, wake: WakeWord, *, today: date, week_start: int = 0
+) -> Match | None:
     match = understand(text, intents, today=today, week_start=week_start)
     rest = wake.after(text)
     is_capture = match is not None and intents.registry.kind(match.intent) is Kind.CAPTURE

@@ -106,6 +106,11 @@ class VoskTranscriber:
         """End the utterance now, with Vosk's own FinalResult (its words and times)."""
         return self.flush()
 
+    def unknown_words(self, words: list[str]) -> list[str]:
+        """The words this speech model cannot hear: not in its vocabulary (Vosk's
+        vosk_model_find_word). A wake word it does not know is never heard."""
+        return [word for word in words if self._model.vosk_model_find_word(word) < 0]
+
     def reset(self) -> None:
         """Forget whatever is half-heard. Vosk may still decode audio it had buffered,
         so words that began before this moment are dropped from later results too."""
