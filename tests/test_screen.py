@@ -344,3 +344,23 @@ def test_a_shipped_screen_with_spoilt_numbers_is_not_used(tmp_path, spoil):
     assert read_trained(spoilt, 6) is None
     likeness = Likeness(_few(signs.examples), cache_dir=tmp_path / "cache", shipped=spoilt)
     assert likeness.scores("i want to die")["danger"] > 0.5
+
+
+def test_a_full_memory_of_verdicts_forgets_the_oldest_and_still_answers():
+    """Past JUDGED_KEPT texts, the verdicts used longest ago are forgotten, a few at a
+    time, never all at once; a batch that mixes remembered and new texts still gets a
+    verdict for each (it once lost the remembered ones and failed)."""
+    from voice_glimmers.understand import screen as screening
+
+    language = Language.from_dir(Path(__file__).parent.parent / "intents" / "en")
+    lists = Screen(language.signs, language.lexicon)
+    kept = screening.JUDGED_KEPT
+    texts = [f"the cat by the window number {n}" for n in range(kept + 50)]
+    lists.judge_all(texts[:kept - 5])
+    mixed = [texts[0], texts[1], *texts[kept - 5:kept + 5]]
+    verdicts = lists.judge_all(mixed)
+    assert [v.content for v in verdicts] == [Content.GLIMMER] * len(mixed)
+    assert len(lists._judged) == kept
+    assert texts[0] in lists._judged and texts[1] in lists._judged  # just used: kept
+    assert texts[2] not in lists._judged  # the oldest unused went first
+    assert texts[kept - 6] in lists._judged  # and only as many as needed
