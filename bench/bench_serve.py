@@ -14,7 +14,8 @@ today", "how many glimmers this week", "I need a glimmer", "find glimmers about 
 The baseline is the same Rooms and Dialogue called in this process, one sentence after
 another, on a copy of the same file, in the same run. Then the service answers
 `--memory` sentences (10 satellites) and its resident memory is read from /proc as it
-goes.
+goes; the mix adds glimmers, so the file grows too, and a new service started on the
+grown file (warmed alike) shows how much of the growth is the file's own.
 
 Targets: p99 <= 100 ms at 10 satellites; the service adds <= 5 ms p50 over the
 in-process baseline (1 satellite); memory flat over 10,000 sentences.
@@ -215,6 +216,17 @@ def main() -> int:
         finally:
             proc.terminate()
             proc.wait(30)
+        # What the file itself now asks for: a new service on the grown file, warmed as
+        # the first sample was (one tenth of the sentences), read the same way.
+        proc = start_serve(folder / "served.json", port)
+        try:
+            asyncio.run(satellites(port, 1, 20))
+            asyncio.run(satellites(port, 10, step))
+            fresh_mb = rss_mb(proc.pid)
+            grown = (folder / "served.json").stat().st_size / 1e6
+        finally:
+            proc.terminate()
+            proc.wait(30)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -237,8 +249,11 @@ def main() -> int:
           f"{'met' if ten_p99 <= TARGET_P99_MS else 'MISSED'}")
     print(f"added over in-process p50 {added:+.1f} ms (target <= {TARGET_ADDED_MS:.0f}): "
           f"{'met' if added <= TARGET_ADDED_MS else 'MISSED'}")
-    print(f"memory after the first tenth to the end {growth:+.1f} MB (flat: <= 10 MB): "
-          f"{'met' if growth <= 10 else 'MISSED'}")
+    kept = samples[-1] - fresh_mb
+    print(f"memory after the first tenth to the end {growth:+.1f} MB, while the file grew to "
+          f"{grown:.1f} MB; a new service on that file, warmed alike: {fresh_mb:.0f} MB")
+    print(f"memory the service kept beyond what its file needs {kept:+.1f} MB "
+          f"(flat: <= 10 MB): {'met' if kept <= 10 else 'MISSED'}")
     return 0
 
 

@@ -86,6 +86,10 @@ class GlimmerStore:
         self._on_notice = on_notice
         self._damaged_told: set[str] = set()
         self._guard = threading.RLock()
+        # Each record as read, beside what it says (a Glimmer, or why it is damaged) and,
+        # once asked, its search words: a record is never changed in place (a change is a
+        # new dict), so while the same dict is in the file, what was read from it holds.
+        self._read: dict[str, _Read] = {}
 
     @classmethod
     def open(
@@ -202,7 +206,7 @@ class GlimmerStore:
         found = self._sorted(
             (key, doc)
             for key, doc in self._records().items()
-            if not doc.get("deleted_at") and wanted <= search_words(str(doc.get("text", "")))
+            if not doc.get("deleted_at") and wanted <= self._read_of(key, doc).words()
         )
         return found[::-1]
 
@@ -245,7 +249,8 @@ class GlimmerStore:
             found = self.get(glimmer_id)
             if found is None:
                 raise NotFound(f"There is no glimmer with id {glimmer_id}")
-            records[str(found.id)]["deleted_at"] = stamp.isoformat()
+            key = str(found.id)
+            records[key] = {**records[key], "deleted_at": stamp.isoformat()}
             return replace(found, deleted_at=stamp)
 
         return self._change(mark)
@@ -262,7 +267,9 @@ class GlimmerStore:
             if not deleted:
                 return None
             newest = max(deleted, key=lambda g: (g.deleted_at, g.id))
-            del records[str(newest.id)]["deleted_at"]
+            key = str(newest.id)
+            records[key] = {name: value for name, value in records[key].items()
+                            if name != "deleted_at"}
             return replace(newest, deleted_at=None)
 
         return self._change(bring_back, changed=lambda restored: restored is not None)
@@ -391,7 +398,9 @@ class GlimmerStore:
         """Apply `change` to the records and save them, under the lock; returns its result
         (and saves nothing when `changed` says the result changed nothing).
 
-        Records are changed in place, under their own keys: nothing is rekeyed.
+        Records are changed under their own keys (nothing is rekeyed), and never in
+        place: a changed record is a new dict, so what was read from the old one is
+        read again (see `_read`).
         """
         with self._changing():
             tables = self._tables()
@@ -414,17 +423,27 @@ class GlimmerStore:
                 return self._storage.read() or {}
 
     def _records(self) -> Records:
-        return self._tables().get(TABLE, {})
+        records = self._tables().get(TABLE, {})
+        if len(self._read) > 2 * len(records) + 64:  # records read from another file
+            self._read = {key: seen for key, seen in self._read.items()
+                          if records.get(key) is seen.doc}
+        return records
+
+    def _read_of(self, key: str, doc: dict[str, Any]) -> _Read:
+        seen = self._read.get(key)
+        if seen is None or seen.doc is not doc:
+            seen = self._read[key] = _Read(key, doc)
+        return seen
 
     def _glimmers(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Glimmer]:
         """The glimmers these records hold; damaged ones are left out and named, once."""
         found, damaged = [], {}
         for key, doc in items:
-            try:
-                found.append(glimmer_of(key, doc))
-            except DamagedRecord as err:
-                damaged[key] = str(err)
-                _LOGGER.debug("glimmer %s is damaged: %s (%r)", key, err, doc)
+            seen = self._read_of(key, doc)
+            if seen.glimmer is not None:
+                found.append(seen.glimmer)
+            else:
+                damaged[key] = seen.damage
         new = {key: why for key, why in damaged.items() if key not in self._damaged_told}
         if new:
             self._damaged_told.update(new)
@@ -433,3 +452,26 @@ class GlimmerStore:
 
     def _sorted(self, items: Iterable[tuple[str, dict[str, Any]]]) -> list[Glimmer]:
         return sorted(self._glimmers(items), key=lambda g: (g.created_at, g.id))
+
+
+class _Read:
+    """One record as read: the dict itself, the glimmer it holds (or why it is damaged)
+    and, once a search asks, the words it can be found by."""
+
+    __slots__ = ("doc", "glimmer", "damage", "_words")
+
+    def __init__(self, key: str, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.glimmer: Glimmer | None = None
+        self.damage = ""
+        self._words: frozenset[str] | None = None
+        try:
+            self.glimmer = glimmer_of(key, doc)
+        except DamagedRecord as err:
+            self.damage = str(err)
+            _LOGGER.debug("glimmer %s is damaged: %s (%r)", key, err, doc)
+
+    def words(self) -> frozenset[str]:
+        if self._words is None:
+            self._words = frozenset(search_words(str(self.doc.get("text", ""))))
+        return self._words

@@ -16,6 +16,7 @@ glimmer. Anything in between is unclear, and the dialogue asks.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -112,8 +113,7 @@ class Screen:
 
     def _judge_all(self, texts: list[str]) -> None:
         todo = list(dict.fromkeys(t for t in texts if t not in self._judged))
-        if len(self._judged) + len(todo) > JUDGED_KEPT:
-            self._judged.clear()
+        self._make_room(len(todo), keep=set(texts))
         words = [[w for w in plain_words(text) if w not in self.ignore] for text in todo]
         clauses = [self._clauses(these) for these in words]
         joined = list(dict.fromkeys([" ".join(these) for these in words if these]
@@ -126,6 +126,18 @@ class Screen:
                     scored.get(c, {}).get("danger", 0.0) >= CLAUSE_DANGER_AT for c in found):
                 verdict = Verdict(Content.DANGER, "model, a clause", verdict.scores)
             self._judged[text] = verdict
+
+    def _make_room(self, count: int, keep: set[str]) -> None:
+        """Forget the verdicts used longest ago (not those in `keep`), so that `count` more
+        fit: a long listening day never stops to judge everything again at once."""
+        for text in keep & self._judged.keys():  # used again now: the last to go
+            self._judged[text] = self._judged.pop(text)
+        over = len(self._judged) + count - JUDGED_KEPT
+        if over > 0:
+            oldest = [t for t in itertools.islice(self._judged, over + len(keep))
+                      if t not in keep][:over]
+            for text in oldest:
+                del self._judged[text]
 
     def _clauses(self, words: list[str]) -> list[str]:
         """The clauses of a sentence that has more than one ("..., and then i cut myself"),
