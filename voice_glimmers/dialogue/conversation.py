@@ -354,7 +354,8 @@ class Dialogue:
 
     def _readable(self, glimmers: list[Glimmer]) -> list[Glimmer]:
         """Only what reads as a glimmer is read back; the rest stays in the file, set aside."""
-        return [glimmer for glimmer in glimmers if self.screen.is_readable(glimmer.text)]
+        readable = self.screen.readable_of([glimmer.text for glimmer in glimmers])  # batched
+        return [glimmer for glimmer, ok in zip(glimmers, readable, strict=True) if ok]
 
     def _say(self, key: str, index: int = 0, **slots: Any) -> str:
         return self.language.phrases.reply(key, index, **slots)
