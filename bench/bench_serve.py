@@ -85,7 +85,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def baseline(db: Path, count: int) -> list[float]:
     """The same dialogue in this process: Rooms.respond, one sentence after another."""
-    from voice_glimmers.app.context import load_likeness, load_meaning
+    from voice_glimmers.app.context import load_likeness
     from voice_glimmers.app.settings import Settings, intents_dir
     from voice_glimmers.dialogue.conversation import Dialogue
     from voice_glimmers.language.bundle import Language
@@ -100,10 +100,8 @@ def baseline(db: Path, count: int) -> list[float]:
     screen = Screen(language.signs, language.lexicon, likeness, WakeWord.of(None, language).words)
     screen.judge("the smell of rain")
     store = GlimmerStore.open(db)
-    meaning = load_meaning(language)
     rooms = Rooms(lambda room: Dialogue(store, language, settings, likeness=likeness,
-                                        screen=screen, room=room, question_timeout=20,
-                                        meaning=meaning))
+                                        screen=screen, room=room, question_timeout=20))
     times = []
     try:
         for text in itertools.islice(sentences(), count):

@@ -483,7 +483,7 @@ def cmd_serve(ctx: Context) -> int:
     from dataclasses import replace
 
     from voice_glimmers import __version__
-    from voice_glimmers.app.context import load_likeness, load_meaning
+    from voice_glimmers.app.context import load_likeness
     from voice_glimmers.app.settings import intents_dir
     from voice_glimmers.dialogue.conversation import Dialogue
     from voice_glimmers.language.bundle import Language
@@ -518,12 +518,10 @@ def cmd_serve(ctx: Context) -> int:
     screen.judge("the smell of rain")  # the sentence model's first run is slow: not on a guest
     store = ctx.open_store()
 
-    meaning = load_meaning(language)  # requests in new words are understood in every room
-
     def make(room: str) -> Dialogue:
         return Dialogue(store, language, settings, likeness=likeness, screen=screen, room=room,
                         question_timeout=settings.question_timeout_seconds,
-                        read_backs=settings.satellite_read_backs, meaning=meaning)
+                        read_backs=settings.satellite_read_backs)
 
     service = Service(Rooms(make, reflection_time=settings.reflection_time), ctx.clock,
                       info(__version__, [settings.language]), [settings.language], allow=allow)
