@@ -359,11 +359,7 @@ def compose_reflection(
             said.add(_memory_words(memory, phrases))
         # After the memory, so the invitation leads into the offer.
         said.add(phrases.pick("grounding", turn), pause)
-        if offer:
-            said.add(phrases.pick("offer_first", turn))
-        else:
-            said.add(phrases.pick("later_first", turn))
-            _rest_well(said, phrases, turn, evening)
+        _last_words(said, phrases, turn, evening, offer, "first")
         return said.spoken(), None
     said.add(phrases.pick(_fit_hour(phrases, "today_intro", evening)))
     left = ReflectionLeft(tuple(todays), tuple(remembered), today, frozenset())
@@ -397,11 +393,7 @@ def _read_on(said: _Parts, left: ReflectionLeft, phrases: Phrases, *, offer: boo
     for memory in left.remembered:
         said.add(_memory_words(memory, phrases))
     said.add(phrases.pick("closings", turn))
-    if offer:
-        said.add(phrases.pick("offer_more", turn))
-    else:
-        said.add(phrases.pick("later_more", turn))
-        _rest_well(said, phrases, turn, evening)
+    _last_words(said, phrases, turn, evening, offer, "more")
     return said.spoken(), None
 
 
@@ -417,6 +409,17 @@ def reflection_ends(phrases: Phrases, today: date, *, evening: bool) -> str:
 def _memory_words(memory: Memory, phrases: Phrases) -> str:
     return phrases.pick("on_this_day", ago=memory.ago,
                         text=lower_first(sentence(memory.glimmer.text)))
+
+
+def _last_words(said: _Parts, phrases: Phrases, turn: int, evening: bool, offer: bool,
+                which: str) -> None:
+    """The end of a reflection: the offer to keep one more ("offer_first"/"offer_more"),
+    or, with nobody to answer, how to add one later and, in the evening, a goodnight."""
+    if offer:
+        said.add(phrases.pick(f"offer_{which}", turn))
+    else:
+        said.add(phrases.pick(f"later_{which}", turn))
+        _rest_well(said, phrases, turn, evening)
 
 
 def _rest_well(said: _Parts, phrases: Phrases, turn: int, evening: bool) -> None:
