@@ -22,7 +22,8 @@ FRIDAY = date(2026, 11, 27)
 INTERFACE = {
     "capture_glimmer", "list_glimmers", "count_glimmers", "reflect", "random_glimmer",
     "search_glimmers", "delete_last", "help", "cancel", "repeat", "yes", "no",
-    "pause_listening", "resume_listening", "privacy", "last_glimmer",
+    "pause_listening", "resume_listening", "privacy", "last_glimmer", "another_glimmer",
+    "delete_about", "correct_last", "tag_last",
 }
 
 SMALL = """

@@ -65,16 +65,26 @@ def test_examples_are_the_templates_own_and_moments(language):
 
 
 @pytest.mark.parametrize("text", [
-    # the issue's own examples of requests that were saved as glimmers
-    "glimmer change that to the blackbirds singing",
-    "glimmer tag that as family",
+    # the issue's own examples of requests that were saved as glimmers, that no intent does
     "glimmer delete all my glimmers",
-    "glimmer remove the glimmer about the cat",
     "glimmer when did i start",
+    "glimmer move the newest one over to yesterday",
 ])
 def test_a_request_after_the_wake_word_is_never_saved_silently(text, language, meaning):
     assert is_saved_silently(said(text, language, None)), "the templates alone save it"
     assert not is_saved_silently(said(text, language, meaning))
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    # the other examples: intents of their own now, with the templates alone
+    ("glimmer change that to the blackbirds singing", "correct_last"),
+    ("glimmer tag that as family", "tag_last"),
+    ("glimmer remove the glimmer about the cat", "delete_about"),
+])
+def test_the_requests_once_saved_as_glimmers_are_requests_now(text, intent, language, meaning):
+    for layer in (None, meaning):
+        match = said(text, language, layer)
+        assert match is not None and match.intent == intent
 
 
 @pytest.mark.parametrize(("text", "intent"), [

@@ -118,7 +118,8 @@ def test_roles_drive_what_is_never_kept_as_a_glimmer():
     requests = {role.name for role in registry if role.kind is Kind.REQUEST}
     assert {"list_glimmers", "count_glimmers", "search_glimmers", "random_glimmer", "reflect",
             "delete_last", "help", "privacy", "pause_listening", "resume_listening",
-            "repeat", "last_glimmer"} == requests
+            "repeat", "last_glimmer", "another_glimmer", "delete_about", "correct_last",
+            "tag_last"} == requests
     assert registry.with_time_range == ("list_glimmers", "count_glimmers")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from voice_glimmers.core.errors import InvalidText
@@ -93,6 +94,48 @@ def validate_text(text: str) -> str:
     except UnicodeEncodeError:
         raise InvalidText("That text holds bytes that are not valid UTF-8") from None
     return text
+
+
+_ALTERNATIVES = re.compile(r"\s*(?:,|\band\b|\bor\b|&)\s*")
+_FORM_ENDINGS = ("", "e", "s", "es", "d", "ed", "ing", "er", "ers", "y")
+_COMPOUND_AT = 4  # letters; a word this long is also found at the end of another
+_COMPOUND_HEAD = 3  # after a word of at least this many (bird: blackbird; rain: not brain)
+
+
+def search_alternatives(query: str) -> list[frozenset[str]]:
+    """What a search looks for: each part of the query said with "and", "or" or a comma
+    ("my dog and the cat" -> dog; cat), as its words without little ones; a glimmer is
+    found by any part, holding every word of it."""
+    parts = []
+    for said in _ALTERNATIVES.split(query.lower()):
+        wanted = search_words(said)
+        wanted = (wanted - LITTLE_WORDS) or wanted
+        if wanted and frozenset(wanted) not in parts:
+            parts.append(frozenset(wanted))
+    if len(parts) > 1 and not any(w - LITTLE_WORDS for w in parts):
+        return [frozenset(search_words(query))]  # "and", "or" only around little words
+    return parts
+
+
+def word_forms(word: str, vocabulary: Iterable[str]) -> frozenset[str]:
+    """The words of `vocabulary` that are a form of `word`: itself, with an ending
+    (walk: walked, walking; bake: baked), or ending in it (bird: blackbird)."""
+    bases = {word}
+    for ending in ("ing", "ed"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            base = word[: -len(ending)]
+            bases.add(base)
+            if len(base) > 2 and base[-1] == base[-2]:
+                bases.add(base[:-1])  # running: run
+    found = {word}
+    for seen in vocabulary:
+        for base in bases:
+            if seen.startswith(base) and seen[len(base):] in _FORM_ENDINGS or (
+                    len(base) >= _COMPOUND_AT and seen.endswith(base)
+                    and len(seen) - len(base) >= _COMPOUND_HEAD):
+                found.add(seen)
+                break
+    return frozenset(found)
 
 
 def search_words(text: str) -> set[str]:

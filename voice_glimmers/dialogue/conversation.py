@@ -30,6 +30,7 @@ from voice_glimmers.dialogue.reflection import (
     count_words,
     is_evening_hour,
     memories,
+    number_word,
     one_glimmer,
     read_some,
     readback,
@@ -49,6 +50,7 @@ from voice_glimmers.understand.utterance import (
     says_undo,
     strip_answer,
     strip_lead_in,
+    tag_of,
     understand_said,
 )
 from voice_glimmers.understand.wake import WakeWord
@@ -116,12 +118,17 @@ class Question(Enum):
     HEART = "heart"  # a very long glimmer: "Could you tell me the heart of it?"
     GO_ON = "go_on"  # a long day's reflection: "There are six more. Shall I go on?"
     DUPLICATE = "duplicate"  # "You saved that one a moment ago; keep both?"
+    CORRECT = "correct"  # "What would you like it to say?"
+    CONFIRM_CORRECT = "confirm_correct"  # "Change '...' to '...'?"
+    TAG = "tag"  # "What tag would you like to give it?"
 
 
 # What "no" says to each question.
 _DECLINED = {Question.CONFIRM_DELETE: "delete_kept", Question.CONFIRM_CAPTURE: "let_go",
              Question.EVENING: "evening_declined", Question.OFFER_GLIMMER: "hard_feeling_declined",
-             Question.HEART: "let_go", Question.DUPLICATE: "duplicate_declined"}
+             Question.HEART: "let_go", Question.DUPLICATE: "duplicate_declined",
+             Question.CORRECT: "correct_kept", Question.CONFIRM_CORRECT: "correct_kept",
+             Question.TAG: "offer_declined"}
 Handler = Callable[["Match", str, datetime, "float | None", str], "Reply"]
 
 
@@ -136,6 +143,10 @@ class _Pending:
     name_days: bool = False  # the rest belongs to a read-back over several days
     again: bool = False  # the evening offer, made a second time after "later"
     left: ReflectionLeft | None = None  # what a long day's reflection has still to read
+
+
+# Questions about words not kept yet: "no, I said ..." to one of them gives the words.
+_NOT_KEPT_YET = (Question.CAPTURE, Question.CONFIRM_CAPTURE, Question.HEART, Question.OFFER_SAVE)
 
 
 class Dialogue:
@@ -181,6 +192,7 @@ class Dialogue:
         self._last_saved: Glimmer | None = None
         self._last_saved_at: datetime | None = None
         self._deleted_here: list[int] = []  # what this conversation deleted, newest last
+        self._heard_ids: set[int] = set()  # read aloud here ("another one" is none of them)
         # (a room's undo reaches only these; elsewhere undo reaches every deletion)
         self._crisis_at: datetime | None = None
         self._hard_said = 0
@@ -196,6 +208,10 @@ class Dialogue:
             "last_glimmer": self._on_last,
             "reflect": self._on_reflect,
             "delete_last": self._on_delete,
+            "another_glimmer": self._on_another,
+            "delete_about": self._on_delete_about,
+            "correct_last": self._on_correct,
+            "tag_last": self._on_tag,
             "help": self._on_help,
             "privacy": self._on_privacy,
             "pause_listening": self._on_pause,
@@ -363,6 +379,8 @@ class Dialogue:
     def _remember(self, reply: Reply) -> Reply:
         if reply.parts:
             self._last_reply = reply
+        if reply.heard is not None:
+            self._heard_ids.add(reply.heard.id)
         return reply
 
     def _ask(self, kind: Question, now: datetime, question: str, intent: str,
@@ -387,6 +405,17 @@ class Dialogue:
             return None  # "stop listening" is never a glimmer
         lexicon = self.language.lexicon
         is_request = self.language.registry.is_request(intent)
+        if intent == "correct_last" and match is not None and pending.kind in _NOT_KEPT_YET:
+            # "no, I said the blackbirds": the words not kept yet were misheard; these are them
+            said = str(match.slots.get("text") or "")
+            if not said:
+                return self._ask(Question.CAPTURE, now, self._say("ask_what"), "capture_glimmer")
+            return self._capture(said, now, confidence, source)
+        if pending.kind in (Question.CORRECT, Question.TAG) and pending.glimmer is not None and (
+            intent != "no" and not (is_request and match is not None and match.score >= 100
+                                    and match.intent not in ("correct_last", "tag_last"))
+        ):
+            return self._changing_answer(pending, text, match, now)
         if pending.kind is Question.EVENING and says_later(text, lexicon):
             return self._evening_later(pending, now)
         if pending.kind in (Question.GO_ON, Question.MORE) and says_go_on(text, lexicon):
@@ -451,6 +480,8 @@ class Dialogue:
             deleted = self.store.delete(pending.glimmer.id, at=now)
             self._deleted_here.append(deleted.id)
             return Reply((self._say("delete_done"),), "delete_last", deleted=deleted)
+        if pending.kind is Question.CONFIRM_CORRECT and pending.glimmer is not None:
+            return self._correct(pending.glimmer, pending.text)
         if pending.kind is Question.MORE:
             parts, rest = read_some(pending.rest, self.store.day_of(now), self.language.phrases,
                                     name_days=pending.name_days)
@@ -540,9 +571,72 @@ class Dialogue:
         return Reply((one_glimmer(glimmer, self.store.day_of(now), self.language.phrases),),
                      match.intent, heard=glimmer)
 
+    def _on_another(self, match: Match, text: str, now: datetime, confidence: float | None,
+                    source: str) -> Reply:
+        """Another glimmer from before, one not read aloud here yet; when every one has
+        been, they start again."""
+        today = self.store.day_of(now)
+        every = self.store.all()
+        past = [g for g in every if g.day < today] or every
+        fresh = [g for g in past if g.id not in self._heard_ids]
+        self.rng.shuffle(fresh)
+        glimmer = next((g for g in fresh if self.screen.is_readable(g.text)), None)
+        if glimmer is not None or not past:
+            return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent,
+                         heard=glimmer)
+        self._heard_ids.clear()
+        again = self._on_random(match, text, now, confidence, source)
+        if again.heard is None:
+            return again
+        return Reply((self._say("another_none", text=again.text),), match.intent,
+                     heard=again.heard)
+
     def _on_reflect(self, match: Match, text: str, now: datetime, confidence: float | None,
                     source: str) -> Reply:
         return self.reflect(now)
+
+    def _on_delete_about(self, match: Match, text: str, now: datetime,
+                         confidence: float | None, source: str) -> Reply:
+        """'Delete the one about the dog': the newest that reads as a glimmer, after asking
+        (and saying how many there are, when there are several)."""
+        query = str(match.slots.get("query") or "").strip()
+        if not query:
+            return Reply((self._say("delete_what"),), match.intent)
+        found = self._readable(self.store.search(query))
+        if not found:
+            return Reply((self._say("delete_none_about", query=query),), match.intent)
+        newest = found[0]
+        if len(found) == 1:
+            said = self._say("delete_confirm", text=newest.text)
+        else:
+            said = self._say("delete_which", count=number_word(len(found)), query=query,
+                             text=newest.text)
+        return self._ask(Question.CONFIRM_DELETE, now, said, match.intent, glimmer=newest)
+
+    def _on_correct(self, match: Match, text: str, now: datetime, confidence: float | None,
+                    source: str) -> Reply:
+        """'Change that to ...': new words for the glimmer just saved or heard, asked first."""
+        target = self._that()
+        if target is None:
+            return Reply((self._say("correct_nothing"),), match.intent)
+        said = strip_lead_in(" ".join(str(match.slots.get("text") or "").split()),
+                             self.language.lexicon)
+        if not said:
+            return self._ask(Question.CORRECT, now, self._say("correct_what"), match.intent,
+                             glimmer=target)
+        return self._confirm_correct(target, said, now)
+
+    def _on_tag(self, match: Match, text: str, now: datetime, confidence: float | None,
+                source: str) -> Reply:
+        """'Tag that as family': a tag of their own on the glimmer just saved or heard."""
+        target = self._that()
+        if target is None:
+            return Reply((self._say("tag_nothing"),), match.intent)
+        tag = tag_of(str(match.slots.get("tag") or ""), self.language.lexicon, self.wake.words)
+        if not tag:
+            return self._ask(Question.TAG, now, self._say("tag_what"), match.intent,
+                             glimmer=target)
+        return self._tag(target, tag)
 
     def _on_delete(self, match: Match, text: str, now: datetime, confidence: float | None,
                    source: str) -> Reply:
@@ -697,6 +791,56 @@ class Dialogue:
                          "delete_last")
         return self._ask(Question.CONFIRM_DELETE, now, self._say("delete_confirm", text=last.text),
                          "delete_last", glimmer=last)
+
+    def _changing_answer(self, pending: _Pending, text: str, match: Match | None,
+                         now: datetime) -> Reply:
+        """The answer to "What should it say instead?" or "What tag...?"."""
+        assert pending.glimmer is not None
+        target = self.store.get(pending.glimmer.id)
+        if target is None:  # deleted meanwhile (elsewhere)
+            return Reply((self._say("correct_nothing"),), "correct_last")
+        slot = "tag" if pending.kind is Question.TAG else "text"
+        said = str(match.slots.get(slot) or "") if match is not None else ""
+        said = said or strip_answer(text, self.language.lexicon)
+        if pending.kind is Question.TAG:
+            tag = tag_of(said, self.language.lexicon, self.wake.words)
+            if not tag:
+                return Reply((self._say("offer_declined"),), "tag_last")
+            return self._tag(target, tag)
+        said = strip_lead_in(" ".join(said.split()), self.language.lexicon)
+        if not said:
+            return Reply((self._say("correct_kept"),), "correct_last")
+        return self._confirm_correct(target, said, now)
+
+    def _confirm_correct(self, target: Glimmer, said: str, now: datetime) -> Reply:
+        """New words are screened as every glimmer is, then asked about."""
+        verdict = self.screen.judge(said)
+        if verdict.content is Content.DANGER:
+            return self._crisis(now)
+        if verdict.content in (Content.HARD, Content.MIXED):
+            return self._hard_feeling(said, None, now, None, verdict, offered_as_glimmer=True)
+        if verdict.content is Content.NOTHING or set(plain_words(said)) <= (
+                self.wake.words | self.language.lexicon.little_words):
+            return Reply((self._say("correct_kept"),), "correct_last")
+        return self._ask(Question.CONFIRM_CORRECT, now,
+                         self._say("correct_confirm", old=target.text, text=said),
+                         "correct_last", glimmer=target, text=said)
+
+    def _correct(self, target: Glimmer, said: str) -> Reply:
+        """Keep the new words; the senses are tagged again, their own tags stay."""
+        senses = frozenset(self.language.tags.rules)
+        own = tuple(t for t in target.tags if t not in senses)
+        tags = tuple(dict.fromkeys((*tag_text(said, self.language.tags), *own)))
+        changed = self.store.change(target.id, text=said, tags=tags)
+        return Reply((self._say("correct_done", text=as_said(changed.text)),), "correct_last",
+                     heard=changed)
+
+    def _tag(self, target: Glimmer, tag: str) -> Reply:
+        if tag in target.tags:
+            return Reply((self._say("tag_already", tag=tag),), "tag_last", heard=target)
+        changed = self.store.change(target.id, tags=(*target.tags, tag))
+        return Reply((self._say("tag_done", tag=tag, text=as_said(changed.text)),), "tag_last",
+                     heard=changed)
 
     def _bring_back(self) -> Glimmer | None:
         """Undo, step by step back through every deletion, wherever it was made (`delete`

@@ -41,6 +41,7 @@ class Lexicon:
     go_on: frozenset[Phrase]  # "go on" to "Shall I go on?": a yes
     what_is_glimmer: frozenset[Phrase]
     leave: frozenset[Phrase]
+    tag_words: frozenset[str]  # words around a tag's name, not it ("the family tag")
 
     @classmethod
     def from_yaml(cls, stream: IO[str], name: str = "lexicon.yaml") -> Lexicon:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FREE_SLOTS = ("text", "query")
+FREE_SLOTS = ("text", "query", "tag")
 Span = tuple[str, int, int]  # a free slot: name, first word, word after the last
 Group = tuple[tuple["Phrase", ...], tuple[str, ...]]  # phrases and their texts
 

@@ -12,7 +12,7 @@ from voice_glimmers.core.errors import IntentFileError
 from voice_glimmers.language.datafile import read_data_file, read_yaml
 
 SLOTS = frozenset({
-    "wake", "text", "count", "glimmers", "range", "query", "when", "ago", "are", "them",
+    "wake", "text", "old", "tag", "count", "glimmers", "range", "query", "when", "ago", "are", "them",
     "examples", "file", "folder", "day",
 })
 """The {placeholders} the assistant fills in. Each is checked when replies are loaded, so

@@ -18,11 +18,12 @@ from voice_glimmers.core.clock import Clock, glimmer_day, system_clock
 from voice_glimmers.core.errors import NotFound, StoreCorrupt, StoreError
 from voice_glimmers.core.files import NotAFile, file_status, make_folder
 from voice_glimmers.core.glimmer import (
-    LITTLE_WORDS,
     MAX_TEXT_LENGTH,
     SOURCES,
     Glimmer,
+    search_alternatives,
     search_words,
+    word_forms,
     validate_text,
 )
 from voice_glimmers.store.dbfile import (
@@ -195,20 +196,29 @@ class GlimmerStore:
         return None
 
     def search(self, query: str) -> list[Glimmer]:
-        """Glimmers holding every word of the query, newest first.
+        """Glimmers about what the query names, newest first: holding every word of one
+        of its parts ("the dog and the cat": the dog, or the cat), in any of its forms
+        (walk: walked; bird: blackbird), in the words or the tags.
 
         Case, plural endings and little words ("my", "the") do not matter.
         """
-        wanted = search_words(query)
-        wanted = (wanted - LITTLE_WORDS) or wanted
-        if not wanted:
+        parts = search_alternatives(query)
+        if not parts:
             return []
-        found = self._sorted(
-            (key, doc)
-            for key, doc in self._records().items()
-            if not doc.get("deleted_at") and wanted <= self._read_of(key, doc).words()
-        )
-        return found[::-1]
+        live = [(key, doc) for key, doc in self._records().items() if not doc.get("deleted_at")]
+        wanted = set().union(*parts)
+        vocabulary: set[str] = set()
+        for key, doc in live:
+            vocabulary |= self._read_of(key, doc).words()
+        forms = {word: word_forms(word, vocabulary) for word in wanted}
+        if all(len(found) == 1 for found in forms.values()):  # only the words themselves
+            picked = [(key, doc) for key, doc in live
+                      if any(part <= self._read_of(key, doc).words() for part in parts)]
+        else:
+            picked = [(key, doc) for key, doc in live if any(
+                all(forms[word] & self._read_of(key, doc).words() for word in part)
+                for part in parts)]
+        return self._sorted(picked)[::-1]
 
     # --- changing -----------------------------------------------------------
 
@@ -254,6 +264,23 @@ class GlimmerStore:
             return replace(found, deleted_at=stamp)
 
         return self._change(mark)
+
+    def change(self, glimmer_id: int, *, text: str | None = None,
+               tags: tuple[str, ...] | None = None) -> Glimmer:
+        """New words or tags for a glimmer (its moment stays); returns only once they are
+        safely on disk. NotFound if there is no such glimmer."""
+        text = None if text is None else validate_text(text)
+
+        def rewrite(records: Records) -> Glimmer:
+            found = self.get(glimmer_id)
+            if found is None:
+                raise NotFound(f"There is no glimmer with id {glimmer_id}")
+            changed = replace(found, text=found.text if text is None else text,
+                              tags=found.tags if tags is None else tuple(tags))
+            records[str(found.id)] = {**records[str(found.id)], **changed.to_record()}
+            return changed
+
+        return self._change(rewrite)
 
     def undo(self, glimmer_id: int | None = None) -> Glimmer | None:
         """Bring back the glimmer deleted most recently (or the one with this id, if it is
@@ -473,5 +500,8 @@ class _Read:
 
     def words(self) -> frozenset[str]:
         if self._words is None:
-            self._words = frozenset(search_words(str(self.doc.get("text", ""))))
+            tags = self.doc.get("tags")
+            said = [str(self.doc.get("text", "")), *(str(t) for t in tags or () if
+                                                      isinstance(tags, list))]
+            self._words = frozenset(search_words(" ".join(said)))
         return self._words

@@ -58,7 +58,7 @@ MAX_WORDS = 80
 
 @dataclass(frozen=True)
 class Match:
-    """An understood utterance: intent, slots ("text", "query", "when"), score 0..100."""
+    """An understood utterance: intent, slots ("text", "query", "tag", "when"), score 0..100."""
 
     intent: str
     slots: dict[str, Any]

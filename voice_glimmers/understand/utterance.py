@@ -117,6 +117,17 @@ def is_thinking(text: str, lexicon: Lexicon) -> bool:
     return bool(words) and (not rest or rest in lexicon.thinking)
 
 
+TAG_WORDS = 3  # a tag of their own is a word or a few ("family", "day out")
+
+
+def tag_of(said: str, lexicon: Lexicon, wake_words: frozenset[str] = frozenset()) -> str:
+    """'the family tag' -> 'family': the tag they named, or '' when none was (or too many
+    words for one)."""
+    words = [w for w in plain_words(said) if w not in lexicon.little_words
+             and w not in lexicon.tag_words and w not in wake_words]
+    return " ".join(words) if 0 < len(words) <= TAG_WORDS else ""
+
+
 def strip_lead_in(text: str, lexicon: Lexicon) -> str:
     """'please save the dog barking' -> 'the dog barking': the glimmer without the asking."""
     found = tokens(text)

@@ -9,7 +9,10 @@ taken as speech recognition gives it: lower case, numbers as words.
 `DateRange(date.min, today)`; ranges that reach into the present ("this week",
 "this month", "the last 7 days") end on today, never in the future. A month
 after "in", "during", "since"... ("in october") is the most recent one that has
-begun; "on the twentieth" is the most recent twentieth, today included.
+begun, and so is one named alone ("november"; not "may" or "march", which are
+often other words); "nov 20" is the most recent 20 November. "A week ago" is that
+one day; "recently" and "lately" are the last seven days; "since i started" is all.
+"on the twentieth" is the most recent twentieth, today included.
 
 Weekdays name a day that has already come:
 
@@ -64,9 +67,15 @@ _DIGITS = re.compile(r"^(\d{1,6})(st|nd|rd|th)?$")
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
+RECENT_DAYS = 7  # "recently", "lately": the last seven days
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 
 _MONTH = "(?P<{}>" + "|".join(_MONTHS) + ")"
+# Short names, before a day only ("nov 20"); a month named alone may not be a common word.
+_SHORT_MONTHS = {"jan": "january", "feb": "february", "mar": "march", "apr": "april",
+                 "jun": "june", "jul": "july", "aug": "august", "sep": "september",
+                 "sept": "september", "oct": "october", "nov": "november", "dec": "december"}
+_ALONE_MONTHS = [m for m in _MONTHS if m not in ("may", "march")]  # "may i", "march on"
 _DAY = r"(?:the )?(?P<{}>\d+)(?:th)?"
 _PATTERN = re.compile(
     r"\b(?:(?P<lead>on|from|for|of|in|during|over|since|at|within|about) )?(?:"
@@ -74,10 +83,13 @@ _PATTERN = re.compile(
         [
             _MONTH.format("m1") + " " + _DAY.format("d1"),
             _DAY.format("d2") + " of " + _MONTH.format("m2"),
+            "(?P<m4>" + "|".join(_SHORT_MONTHS) + ") " + _DAY.format("d4"),
             r"(?P<month_lead>in|during|from|for|since|over|throughout) " + _MONTH.format("m3"),
             r"(?P<date_lead>on|since|from) the (?P<d3>\d+)th",
             r"(?:the )?day before yesterday(?P<before_yesterday>)",
             r"(?P<ago>\d+|a couple of|a couple|a) days? ago",
+            r"(?P<weeks_ago>\d+|a couple of|a couple|a) weeks? ago",
+            r"(?P<recent>recently|lately|of late)",
             r"(?:the )?(?:last|past|previous) (?P<last_n>\d+|couple of|couple|few)"
             r" (?P<unit>days?|weeks?)",
             r"(?P<yesterday>yesterdays?|last night)",
@@ -87,7 +99,10 @@ _PATTERN = re.compile(
             r"(?:(?P<day_rel>last|this past|past|previous|this) )?"
             r"(?P<weekday>" + "|".join(_WEEKDAYS) + ")s?",
             r"(?:(?P<weekend_rel>last|past|previous|this|the) )?(?P<weekend>weekend)",
-            r"(?P<all>all together|altogether|in total|all|everything|ever|all time|any time)",
+            r"(?P<month_alone>" + "|".join(_ALONE_MONTHS) + ")",
+            r"(?P<all>all together|altogether|in total|all|everything|ever|all time|any time"
+            r"|since i (?:started|began|first started)|since the (?:start|beginning)"
+            r"|from the (?:start|beginning)|since day 1)",
         ]
     )
     + r")\b"
@@ -209,8 +224,10 @@ def _resolve(found: re.Match[str], today: date, week_start: int) -> DateRange | 
     g = found.groupdict()
     if g["m1"] or g["m2"]:
         return _month_day(g["m1"] or g["m2"], g["d1"] or g["d2"], today)
-    if g["m3"]:
-        return _month(g["m3"], today)
+    if g["m4"]:
+        return _month_day(_SHORT_MONTHS[g["m4"]], g["d4"], today)
+    if g["m3"] or g["month_alone"]:
+        return _month(g["m3"] or g["month_alone"], today)
     if g["d3"]:
         return _day_of_month(int(g["d3"]), today)
     if g["before_yesterday"] is not None:
@@ -219,6 +236,11 @@ def _resolve(found: re.Match[str], today: date, week_start: int) -> DateRange | 
     if g["ago"]:
         day = today - timedelta(days=_count(g["ago"]))
         return DateRange(day, day)
+    if g["weeks_ago"]:
+        day = today - timedelta(days=7 * _count(g["weeks_ago"]))
+        return DateRange(day, day)
+    if g["recent"]:
+        return DateRange(today - timedelta(days=RECENT_DAYS - 1), today)
     if g["last_n"]:
         days = _count(g["last_n"]) * (7 if g["unit"].startswith("week") else 1)
         return DateRange(today - timedelta(days=days - 1), today) if days >= 1 else None
