@@ -36,6 +36,7 @@ from datetime import date
 from typing import Any
 
 from voice_glimmers.core.days import DateRange
+from voice_glimmers.core.glimmer import LITTLE_WORDS
 from voice_glimmers.core.words import Token, has_pictographs
 from voice_glimmers.core.words import tokens as tokens_of
 from voice_glimmers.language.intents import MAX_HEDGE_WORDS, Intents
@@ -136,9 +137,9 @@ def hedged(intents: Intents, words: list[str], where: list[int]) -> list[list[in
     return versions
 
 def strict(
-    intents: Intents, words: list[str], prefer: tuple[str, ...] = ()
+    intents: Intents, words: list[str], prefer: tuple[str, ...] = (), but: str = ""
 ) -> tuple[str, Span | None] | None:
-    """hassil's best match among the intents that can match these words.
+    """hassil's best match among the intents that can match these words (`but` one).
 
     Intents in `prefer` win over the others when they match at all.
     """
@@ -146,7 +147,8 @@ def strict(
 
     plain = {w for w in words if w not in intents.hesitations}
     names = [name for name, vocab in intents.vocabulary.items()
-             if (plain <= vocab if vocab is not None else _heard(intents.anchors[name], plain))]
+             if name != but and (plain <= vocab if vocab is not None
+                                 else _heard(intents.anchors[name], plain))]
     result = None
     for group in ([n for n in names if n in prefer], [n for n in names if n not in prefer]):
         if group and result is None:
@@ -239,7 +241,13 @@ def understand(text: str, intents: Intents, *, today: date, week_start: int = 0)
             continue  # "i think glimmer is a lovely word": talk about the word, not a glimmer
         slots = _slots(intents, found[0], found[1], where, (text, tokens), when, today,
                        _outside(len(source), drop))
-        if slots is not None:
+        if slots is None and found[1] is not None:  # its free text is unusable: the next best
+            found = strict(intents, [source[i] for i in where],
+                           intents.registry.with_time_range if drop else (), but=found[0])
+            slots = None if found is None else _slots(intents, found[0], found[1], where,
+                                                      (text, tokens), when, today,
+                                                      _outside(len(source), drop))
+        if found is not None and slots is not None:
             score = 100.0 if source is words else fuzz.ratio(" ".join(words), " ".join(source))
             return Match(found[0], slots, score, text)
     fixed = mended[0]
@@ -337,6 +345,8 @@ def _slots(
             return None  # "what is a glimmer", "a glimmer of hope": not a glimmer to save
         if name == "query" and free and words[free[0]] in intents.not_query_starts:
             return None  # "was there a glimmer of recognition": not a search
+        if name == "query" and not is_query([words[i] for i in free if i not in timed]):
+            return None  # "glimmer, on sunday we had a long lunch with the family": a moment
         if free:
             slots[name] = _free_text(text, tokens, free)
         elif name == "query":
@@ -344,6 +354,16 @@ def _slots(
     if intents.registry.has_time_range(intent):
         slots["when"] = when.range if when is not None else DateRange(today, today)
     return slots
+
+
+MAX_QUERY_WORDS = 4
+"""A search names a thing or two ("the smell of rain"); more words than this, little ones
+aside, are a moment told ("glimmer, on tuesday the bus was warm and i got the window seat")."""
+
+
+def is_query(words: list[str]) -> bool:
+    """Whether these words can be what a search looks for (not a whole moment)."""
+    return len([w for w in words if w not in LITTLE_WORDS]) <= MAX_QUERY_WORDS
 
 
 def describe(match: Match | None) -> str:

@@ -32,6 +32,7 @@ from voice_glimmers.core.words import plain_words
 from voice_glimmers.language.intents import Intents
 from voice_glimmers.language.phrase_table import Phrase
 from voice_glimmers.language.registry import Kind
+from voice_glimmers.understand.matcher import is_query
 from voice_glimmers.understand.when import find_when
 
 MOMENT = "moment"  # the kind of the good moments the layer is trained on beside the intents
@@ -113,7 +114,12 @@ def read_meaning(
     p = requests[best] if best is not None else 0.0
     if best is not None and p >= REQUEST_AT and p - keep >= REQUEST_MARGIN and (
             keep < KEEP_DOUBT or p >= SURE_AT):
-        return best, _slots(best, words, intents, today, week_start), 100 * requests[best]
+        slots = _slots(best, words, intents, today, week_start)
+        if "query" not in slots or is_query(str(slots["query"]).split()):
+            return best, slots, 100 * requests[best]
+        # a search for a whole moment ("i finished the crossword without looking it up"):
+        # asked about, never read as a search
+        return "capture_glimmer", {"text": text, UNSURE: True}, 100 * keep
     others = [p for k, p in scores.items() if k not in KEEP]
     if keep >= KEEP_AT and keep >= max(others, default=0.0):
         if len(words) <= HEAD_WORDS:
