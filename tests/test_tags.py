@@ -127,6 +127,9 @@ def test_a_wrong_tag_file_says_what_is_wrong(text):
     ("my guinea pigs squeaking when they hear the fridge open", {"animals"}, {"home"}),
     ("the hand soap smells of lemon and green tea", {"smell"}, {"sight", "taste"}),
     ("the cows lying down in the field", {"animals", "nature"}, {"rest"}),
+    ("bumped into an old teacher in the park", {"people"}, {"nature"}),
+    ("my daughter sent me a video of the kids at the beach", {"people"}, {"nature"}),
+    ("walking barefoot on the beach", {"movement", "nature"}, set()),
 ])
 def test_english_tags_what_a_person_would(english, text, wanted, unwanted):
     tags = set(tag_text(text, english))
