@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/bench_tags.py [FILE ...] [--rounds N] [--misses]
 
-FILE: labelled glimmers (`glimmers: [{text, tags}]`); by default the blind sets under
-intents/en/tag_tests/. For each tag: how many glimmers the labels give it, how many the
-tagger gives it, how many of those agree, precision (of the tags given, how many a person
-also gave) and recall (of the person's tags, how many were given). A tag the tagger never
-gives has no precision; it is shown as "-".
+FILE: labelled glimmers (`glimmers: [{text, tags}]`); by default every set under
+intents/en/tag_tests/ (the blind ones, and the tuners' own, which are not blind). For each
+tag: how many glimmers the labels give it, how many the tagger gives it, how many agree,
+precision (of the tags given, how many a person also gave) and recall (of the person's tags,
+how many were given). A tag the tagger never gives has no precision; it is shown as "-".
 
 Time: `tag_text` per glimmer over every glimmer of the files, `--rounds` times after one
 warm-up pass (p50 and p99 per glimmer; on a busy machine the p99 is mostly other processes'
@@ -14,7 +14,8 @@ turns, so each glimmer's quickest round is shown too), and the load of tags.yaml
 of 5).
 
 Target: precision >= 90% for every tag (a wrong sense prompt jars; a missing tag only
-means a prompt that needs no sense). --misses prints each disagreement, for a dev set only.
+means a prompt that needs no sense). --misses prints each disagreement, for a set that may be
+tuned on (never for a fresh blind set before it is measured).
 """
 
 from __future__ import annotations

@@ -38,9 +38,10 @@ class TagRule:
     unless: Cues = Cues()  # anywhere in the glimmer: its maybe words mean something else
     unless_tags: tuple[str, ...] = ()  # a sure or maybe word of these tags: likewise
     excepts: tuple[tuple[str, ...], ...] = ()  # phrases whose words bring nothing here
+    not_after: frozenset[str] = frozenset()  # right after one of these, a word brings nothing
 
 
-_RULE_KEYS = ("words", "maybe", "unless", "unless_tags", "except")
+_RULE_KEYS = ("words", "maybe", "unless", "unless_tags", "except", "not_after")
 
 
 def _entries(value: object, where: str) -> list[str]:
@@ -80,7 +81,15 @@ def _rule(tag: str, value: object, name: str) -> TagRule:
         sure=_cues(lists["words"]), maybe=_cues(lists["maybe"]), unless=_cues(lists["unless"]),
         unless_tags=tuple(lists["unless_tags"]),
         excepts=tuple(words for words in _split(lists["except"]) if words),
+        not_after=_single_words(lists["not_after"], f"{where}, not_after,"),
     )
+
+
+def _single_words(entries: list[str], where: str) -> frozenset[str]:
+    split = _split(entries)
+    if any(len(words) != 1 for words in split):
+        raise IntentFileError(f"{where} needs single words (a phrase belongs in except)")
+    return frozenset(words[0] for words in split)
 
 
 @dataclass(frozen=True)

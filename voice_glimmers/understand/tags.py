@@ -2,8 +2,8 @@
 
 A sure word brings its tag; a maybe word brings it only when nothing else in the glimmer
 says otherwise (see language/tags.py). Inside an except phrase ("ran into", "on the way
-home") a tag's words bring nothing. When unsure, no tag: the reflection then uses a prompt
-that needs no sense.
+home"), and right after a not_after word ("his bath", "got home"), a tag's words bring
+nothing. When unsure, no tag: the reflection then uses a prompt that needs no sense.
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ class _Glimmer:
             for i in range(len(self.words) - size + 1):
                 if tuple(self.words[i:i + size]) == phrase:
                     taken.update(range(i, i + size))
+        return self._taking(taken)
+
+    def without_after(self, before: frozenset[str]) -> _Glimmer:
+        """The same glimmer with each word that follows one of `before` taken out."""
+        if not before:
+            return self
+        return self._taking({i + 1 for i, forms in enumerate(self.forms[:-1])
+                             if not forms.isdisjoint(before)})
+
+    def _taking(self, taken: set[int]) -> _Glimmer:
         if not taken:
             return self
         return _Glimmer([_GAP if i in taken else w for i, w in enumerate(self.words)],
@@ -63,7 +73,7 @@ def tag_text(text: str, vocabulary: TagVocabulary) -> tuple[str, ...]:
     sure: dict[str, bool] = {}
     maybe: dict[str, bool] = {}
     for tag, rule in vocabulary.rules.items():
-        seen = whole.without(rule.excepts)
+        seen = whole.without(rule.excepts).without_after(rule.not_after)
         sure[tag] = seen.has(rule.sure)
         maybe[tag] = not sure[tag] and seen.has(rule.maybe)
     return tuple(tag for tag, rule in vocabulary.rules.items()
