@@ -140,6 +140,29 @@ def test_delete_and_undo(cli):
     assert cli("undo")[1] == "There is nothing deleted to bring back.\n"
 
 
+def test_edit_puts_new_words_in_a_glimmer_and_screens_them(cli, db):
+    cli("add", "the black bird singing")
+    code, out, _ = cli("edit", "1", "the blackbirds singing")
+    assert (code, out) == (0, "Changed (id 1): the blackbirds singing\n"
+                              "It said: the black bird singing\n")
+    assert "the blackbirds singing" in cli("list")[1]
+    code, out, err = cli("edit", "1", "i want to die")
+    assert code == 1 and "reach out" in err and out == ""
+    assert "the blackbirds singing" in cli("list")[1]
+    assert cli("edit", "2", "the rain")[0] == 1
+    code, _, err = cli("edit", "one", "the rain")
+    assert code == 1 and "not a glimmer id" in err
+
+
+def test_edit_keeps_their_own_tags_and_tags_the_senses_again(cli, db):
+    cli("add", "the smell of bread")
+    store = GlimmerStore.open(db)
+    store.change(1, tags=(*store.get(1).tags, "family"))
+    assert cli("edit", "1", "birdsong at dawn")[0] == 0
+    tags = GlimmerStore.open(db).get(1).tags
+    assert "family" in tags and "smell" not in tags and "sound" in tags
+
+
 def test_nul_in_text_is_refused(cli, db):
     code, out, err = cli("add", "a\x00b")
     assert code == 1 and out == "" and "NUL" in err

@@ -153,6 +153,48 @@ def test_search_matches_words_newest_first(store, query, expected):
     assert [g.text for g in store.search(query)] == expected
 
 
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("birds", ["the blackbirds singing"]),  # a word at the end of another
+        ("rain", ["a rainy walk"]),  # with an ending
+        ("walking", ["a rainy walk"]),  # without one
+        ("brain", []),
+        ("my sister and my mum", ["mum on the phone", "my sister laughing"]),  # either part
+        ("family", ["mum on the phone"]),  # a tag
+        ("sister mum", []),  # both words in one glimmer
+    ],
+)
+def test_search_finds_word_forms_tags_and_any_part(store, query, expected):
+    store.add("the blackbirds singing", at=at(20, 9))
+    store.add("my sister laughing", at=at(21, 9))
+    store.add("a rainy walk", at=at(22, 9))
+    store.add("mum on the phone", at=at(23, 9), tags=("family",))
+    assert [g.text for g in store.search(query)] == expected
+
+
+def test_change_puts_new_words_and_tags_and_keeps_the_moment(store, evening):
+    kept = store.add("the black bird", at=evening(), tags=("sound",))
+    changed = store.change(kept.id, text="the blackbird", tags=("animals", "garden"))
+    assert (changed.text, changed.tags, changed.created_at) == (
+        "the blackbird", ("animals", "garden"), kept.created_at)
+    assert store.get(kept.id) == changed
+    assert store.change(kept.id, tags=("x",)).text == "the blackbird"
+    with pytest.raises(InvalidText):
+        store.change(kept.id, text="   ")
+    store.delete(kept.id, at=evening())
+    with pytest.raises(NotFound):
+        store.change(kept.id, text="again")
+
+
+def test_a_change_is_on_disk_when_it_returns(tmp_path, evening):
+    path = tmp_path / "glimmers.json"
+    with GlimmerStore.open(path) as first:
+        first.change(first.add("warm bred", at=evening()).id, text="warm bread")
+    with GlimmerStore.open(path) as again:
+        assert [g.text for g in again.all()] == ["warm bread"]
+
+
 def test_import_keeps_everything_and_skips_exact_duplicates(store):
     given = [
         Glimmer(id=5, text="the sea", created_at=datetime(2025, 6, 1, 7, 0, tzinfo=UTC),

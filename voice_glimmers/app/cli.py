@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("id", help="the glimmer's id, as shown by 'list'")
 
+    p = command("edit", journal.cmd_edit, "put new words in one glimmer, by its id")
+    p.add_argument("id", help="the glimmer's id, as shown by 'list'")
+    p.add_argument("text", help="its words as they should be")
+
     p = command(
         "export",
         journal.cmd_export,

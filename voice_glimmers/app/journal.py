@@ -268,6 +268,46 @@ def cmd_delete(ctx: Context) -> int:
     return 0
 
 
+def cmd_edit(ctx: Context) -> int:
+    """New words for one glimmer, by id; its moment stays, its senses are tagged again."""
+    from voice_glimmers.core.errors import NotFound
+    from voice_glimmers.core.glimmer import validate_text
+
+    try:
+        glimmer_id = int(ctx.args.id)
+    except ValueError:
+        raise NotFound(
+            f"'{ctx.args.id}' is not a glimmer id; 'voice-glimmers list' shows them"
+        ) from None
+    s = ctx.settings
+    text = validate_text(ctx.args.text)
+    senses: frozenset[str] = frozenset()
+    new_senses: tuple[str, ...] = ()
+    try:  # the same screen as every glimmer; a broken language file never stops the change
+        from voice_glimmers.app.context import load_screen
+        from voice_glimmers.understand.tags import tag_text
+
+        language, screen = load_screen(s)
+    except GlimmersError as err:
+        _LOGGER.warning("changing without the screen or tags: %s", err)
+    else:
+        refused = _refusal(screen.judge(text).content, s.crisis_message)
+        if refused:
+            print(f"voice-glimmers: {printable(refused)}", file=sys.stderr)
+            return 1
+        senses, new_senses = frozenset(language.tags.rules), tag_text(text, language.tags)
+    with open_store(s, ctx.clock, create=False) as store:
+        old = store.get(glimmer_id)
+        if old is None:
+            raise NotFound(f"There is no glimmer with id {glimmer_id}")
+        own = tuple(t for t in old.tags if t not in senses) if senses else old.tags
+        tags = tuple(dict.fromkeys((*new_senses, *own)))
+        changed = store.change(glimmer_id, text=text, tags=tags)
+    print(f"Changed (id {changed.id}): {printable(changed.text)}")
+    print(f"It said: {printable(old.text)}")
+    return 0
+
+
 def cmd_export(ctx: Context) -> int:
     """Glimmers as Markdown, CSV or JSON, to the screen or a file."""
     if ctx.args.format == "therapy":

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from collections.abc import Iterable
 from typing import Any
 
 from voice_glimmers.core.errors import InvalidText

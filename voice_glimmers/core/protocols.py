@@ -70,6 +70,9 @@ class Store(Protocol):
 
     def undo(self, glimmer_id: int | None = None) -> Glimmer | None: ...
 
+    def change(self, glimmer_id: int, *, text: str | None = None,
+               tags: tuple[str, ...] | None = None) -> Glimmer: ...
+
 
 class Likeness(Protocol):
     """How like each kind of labelled example a sentence is (encoder.nearest.Nearest)."""

@@ -12,8 +12,8 @@ from voice_glimmers.core.errors import IntentFileError
 from voice_glimmers.language.datafile import read_data_file, read_yaml
 
 SLOTS = frozenset({
-    "wake", "text", "old", "tag", "count", "glimmers", "range", "query", "when", "ago", "are", "them",
-    "examples", "file", "folder", "day",
+    "wake", "text", "old", "tag", "count", "glimmers", "range", "query", "when", "ago", "are",
+    "them", "examples", "file", "folder", "day",
 })
 """The {placeholders} the assistant fills in. Each is checked when replies are loaded, so
 that a broken one is said at the start, never after a glimmer was saved."""

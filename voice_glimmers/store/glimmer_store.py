@@ -23,8 +23,8 @@ from voice_glimmers.core.glimmer import (
     Glimmer,
     search_alternatives,
     search_words,
-    word_forms,
     validate_text,
+    word_forms,
 )
 from voice_glimmers.store.dbfile import (
     META_TABLE,
