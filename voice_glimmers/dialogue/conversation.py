@@ -286,7 +286,7 @@ class Dialogue:
         if offered and self.screen.is_danger(offered):  # danger outranks everything
             return self._remember(self._crisis(now))
         if (self._in_care_window(now) and intent in (None, "yes", "no") and self._pending is None
-                and not self._courtesy(text)):
+                and not self._courtesy(text) and not (intent is None and self._typed_glimmer(text))):
             # Words after a crisis answer that are no request and answer no question: care.
             turn, self._care_said = self._care_said, self._care_said + 1
             follow_up = f"{self._say('safety_follow_up', turn)} {self.settings.crisis_message}"
@@ -747,11 +747,10 @@ class Dialogue:
         one that reads as a moment is kept, or asked about when the screen is unsure (or
         has only its phrase lists), through the same screen as every glimmer. None when
         it is no moment at all (a question, "asdf"...)."""
-        words = plain_words(text)
-        if not words or len(words) > TOO_MANY_WORDS or text.rstrip().endswith("?"):
+        verdict = self._typed_verdict(text)
+        if verdict is None:
             return None
         said = strip_lead_in(" ".join(text.split()), self.language.lexicon)
-        verdict = self.screen.judge(said)
         if verdict.content is Content.GLIMMER and verdict.scores:  # the sentence model is sure
             return self._capture(said, now, None, source)
         if verdict.content in (Content.GLIMMER, Content.UNCLEAR):
@@ -759,6 +758,21 @@ class Dialogue:
                              self._say("confirm_unclear", text=said), "capture_glimmer",
                              text=said)
         return None
+
+    def _typed_verdict(self, text: str) -> Verdict | None:
+        """What the screen makes of a typed line as a moment; None for no moment at all."""
+        words = plain_words(text)
+        if not words or len(words) > TOO_MANY_WORDS or text.rstrip().endswith("?"):
+            return None
+        return self.screen.judge(strip_lead_in(" ".join(text.split()), self.language.lexicon))
+
+    def _typed_glimmer(self, text: str) -> bool:
+        """A typed line the sentence model is sure is a good moment ("the tea was warm"):
+        in chat, as "glimmer, the tea was warm" is spoken; after a crisis answer too."""
+        if not self.typed:
+            return False
+        verdict = self._typed_verdict(text)
+        return verdict is not None and verdict.content is Content.GLIMMER and bool(verdict.scores)
 
     def is_leaving(self, text: str) -> bool:
         """'bye', 'quit', 'exit' typed alone: the end of a typed conversation."""
