@@ -42,7 +42,7 @@ def _expected_slots(intent: str | None, slots: dict[str, Any], today: date) -> d
     if "when" in expected:
         when = expected["when"]
         expected["when"] = DateRange(date.fromisoformat(str(when["start"])),
-                                     date.fromisoformat(str(when["end"])))
+                                     date.fromisoformat(str(when["end"])), when.get("part"))
     elif intent in REGISTRY.with_time_range:
         expected["when"] = DateRange(today, today)
     return expected

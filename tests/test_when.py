@@ -98,7 +98,42 @@ def d(text: str) -> date:
     ],
 )
 def test_resolves(text, start, end):
-    assert resolve_when(text, FRIDAY) == DateRange(d(start), d(end))
+    found = resolve_when(text, FRIDAY)
+    assert found is not None and (found.start, found.end) == (d(start), d(end))
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "part"),
+    [
+        ("a week ago", "2026-11-20", "2026-11-20", None),
+        ("two weeks ago", "2026-11-13", "2026-11-13", None),
+        ("recently", "2026-11-21", "2026-11-27", None),
+        ("what did i save lately", "2026-11-21", "2026-11-27", None),
+        ("since i started", "0001-01-01", "2026-11-27", None),
+        ("list november", "2026-11-01", "2026-11-27", None),
+        ("nov 20", "2026-11-20", "2026-11-20", None),
+        ("what did i save this morning", "2026-11-27", "2026-11-27", "morning"),
+        ("yesterday afternoon", "2026-11-26", "2026-11-26", "afternoon"),
+        ("last night", "2026-11-26", "2026-11-26", "night"),
+        ("tonight", "2026-11-27", "2026-11-27", "evening"),
+        ("on monday evening", "2026-11-23", "2026-11-23", "evening"),
+        ("this week", "2026-11-23", "2026-11-27", None),
+    ],
+)
+def test_new_time_words_and_parts_of_a_day(text, start, end, part):
+    assert resolve_when(text, FRIDAY) == DateRange(d(start), d(end), part)
+
+
+@pytest.mark.parametrize(
+    ("part", "hour", "holds"),
+    [("morning", 9, True), ("morning", 13, False), ("afternoon", 13, True),
+     ("evening", 20, True), ("evening", 1, False), ("night", 23, True), ("night", 1, True),
+     ("night", 10, False)],
+)
+def test_a_part_of_a_day_holds_the_moments_of_its_hours(part, hour, holds):
+    moment = datetime(2026, 11, 27, hour, 30, tzinfo=timezone.utc)
+    assert DateRange(FRIDAY, FRIDAY, part).holds(moment) is holds
+    assert DateRange(FRIDAY, FRIDAY).holds(moment)
 
 
 @pytest.mark.parametrize(

@@ -218,13 +218,14 @@ def cmd_list(ctx: Context) -> int:
     span = days_named(words, today, week_start=s.week_start)
     with open_store(s, ctx.clock, create=False) as store:
         glimmers = store.all() if span.is_everything else store.between(span.start, span.end)
+        glimmers = [g for g in glimmers if span.holds(g.created_at)]  # "yesterday morning"
     if ctx.args.json:
         sys.stdout.write(to_json(glimmers))
     elif glimmers:
         sys.stdout.write(to_listing(glimmers, _set_aside(s, glimmers)))
     elif span.is_everything:
         print("No glimmers saved yet. Whenever one comes along, it will be kept here.")
-    elif span.start == span.end == today:
+    elif span.start == span.end == today and not span.part:
         print("Nothing saved today, and that's alright.")
     else:
         # Their own words when they used words; a date is said as a day.

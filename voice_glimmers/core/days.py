@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
 class DateRange:
-    """An inclusive range of glimmer days."""
+    """An inclusive range of glimmer days, and perhaps a part of each ("yesterday morning")."""
 
     start: date
     end: date
+    part: str | None = None  # one of PARTS
 
     def to_dict(self) -> dict[str, str]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        found = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.part:
+            found["part"] = self.part
+        return found
+
+    def holds(self, moment: datetime) -> bool:
+        """Whether a glimmer of these days saved at `moment` is in the part named (if any)."""
+        if self.part is None:
+            return True
+        first, last = PARTS[self.part]
+        hour = moment.hour + moment.minute / 60
+        if hour < first and hour + 24 < last:  # after midnight: the evening before's night
+            hour += 24
+        return first <= hour < last
 
     @property
     def is_everything(self) -> bool:
@@ -22,6 +36,11 @@ class DateRange:
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and self.start <= day <= self.end
+
+
+PARTS = {"morning": (4, 12), "afternoon": (12, 17), "evening": (17, 24), "night": (18, 28)}
+"""Parts of a day, in hours of the clock where the glimmer was saved (28 is 4 the next
+morning: a glimmer after midnight belongs to the day before, as glimmer days do)."""
 
 
 def long_date(day: date) -> str:

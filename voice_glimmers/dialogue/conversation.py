@@ -528,7 +528,8 @@ class Dialogue:
     def _span(self, match: Match, now: datetime) -> tuple[DateRange, list[Glimmer]]:
         today = self.store.day_of(now)
         span = match.slots.get("when") or DateRange(today, today)
-        return span, self.store.between(span.start, span.end)
+        found = self.store.between(span.start, span.end)
+        return span, [g for g in found if span.holds(g.created_at)]  # "this morning"
 
     def _on_list(self, match: Match, text: str, now: datetime, confidence: float | None,
                  source: str) -> Reply:

@@ -104,6 +104,15 @@ def week_start_of(day: date, week_start: int) -> date:
 def describe_range(span: DateRange, today: date, week_start: int = 0) -> str:
     """Natural words for a range of glimmer days: 'today', 'on Monday', 'this week'..."""
     start, end = span.start, span.end
+    if start == end and span.part:  # "this morning", "last night", "on Monday evening"
+        ago = (today - start).days
+        if ago == 0:
+            return "tonight" if span.part == "night" else f"this {span.part}"
+        if ago == 1:
+            return "last night" if span.part == "night" else f"yesterday {span.part}"
+        if 1 < ago < 7:
+            return f"on {start:%A} {span.part}"
+        return f"on {month_day(start, today)}, in the {span.part}"
     if start == end:
         ago = (today - start).days
         if ago == 0:
@@ -197,7 +206,7 @@ def readback(
     """'You noticed three glimmers today. ...', or a kind word when there are none."""
     words = describe_range(span, today, week_start)
     if not found:
-        if span.start == span.end == today:
+        if span.start == span.end == today and not span.part:
             return [phrases.reply("readback_none_today")], ()
         return [phrases.reply("readback_none", today.toordinal(), range=words)], ()
     intro = phrases.reply("readback_intro", count=number_word(len(found)),

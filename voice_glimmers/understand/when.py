@@ -40,7 +40,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from voice_glimmers.core.days import DateRange
+from voice_glimmers.core.days import PARTS, DateRange
 from voice_glimmers.core.words import plain_words
 
 _LOGGER = logging.getLogger(__name__)
@@ -92,9 +92,9 @@ _PATTERN = re.compile(
             r"(?P<recent>recently|lately|of late)",
             r"(?:the )?(?:last|past|previous) (?P<last_n>\d+|couple of|couple|few)"
             r" (?P<unit>days?|weeks?)",
-            r"(?P<yesterday>yesterdays?|last night)",
-            r"(?P<today>(?:earlier )?todays?|tonights?|this (?:morning|afternoon|evening)"
-            r"|so far today)",
+            r"(?P<yesterday>yesterdays?|last (?P<last_part>night))",
+            r"(?P<today>(?:earlier )?todays?|(?P<tonight>tonights?)"
+            r"|this (?P<this_part>morning|afternoon|evening)s?|so far today)",
             r"(?:earlier )?(?:the )?(?P<rel>this|last|past) (?P<period>week|month|year)s?",
             r"(?:(?P<day_rel>last|this past|past|previous|this) )?"
             r"(?P<weekday>" + "|".join(_WEEKDAYS) + ")s?",
@@ -300,7 +300,16 @@ def find_when(text: str, today: date, *, week_start: int = 0) -> WhenSpan | None
     if "since" in (chosen.group("lead"), chosen.group("month_lead"), chosen.group("date_lead")):
         found = DateRange(found.start, today)
     inside = [(i, j) for at, i, j in origin if chosen.start() <= at < chosen.end()]
-    return WhenSpan(found, inside[0][0], inside[-1][1])
+    start, end = inside[0][0], inside[-1][1]
+    part = chosen.group("last_part") or chosen.group("this_part") or (
+        "evening" if chosen.group("tonight") else None)
+    if part is None and found.start == found.end and end < len(tokens):
+        after = tokens[end].removesuffix("s")  # "yesterday morning", "on monday evenings"
+        if after in PARTS:
+            part, end = after, end + 1
+    if part is not None:
+        found = DateRange(found.start, found.end, part)
+    return WhenSpan(found, start, end)
 
 
 def resolve_when(text: str, today: date, *, week_start: int = 0) -> DateRange | None:
