@@ -286,7 +286,8 @@ class Dialogue:
         if offered and self.screen.is_danger(offered):  # danger outranks everything
             return self._remember(self._crisis(now))
         if (self._in_care_window(now) and intent in (None, "yes", "no") and self._pending is None
-                and not self._courtesy(text) and not (intent is None and self._typed_glimmer(text))):
+                and not self._courtesy(text)
+                and not (intent is None and self._typed_glimmer(text))):
             # Words after a crisis answer that are no request and answer no question: care.
             turn, self._care_said = self._care_said, self._care_said + 1
             follow_up = f"{self._say('safety_follow_up', turn)} {self.settings.crisis_message}"
