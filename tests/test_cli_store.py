@@ -163,6 +163,18 @@ def test_edit_keeps_their_own_tags_and_tags_the_senses_again(cli, db):
     assert "family" in tags and "smell" not in tags and "sound" in tags
 
 
+def test_list_takes_months_short_dates_and_parts_of_a_day(cli):
+    cli("add", "frost on the car", "--at", "2026-11-26T08:00")
+    cli("add", "soup with my sister", "--at", "2026-11-26T19:30")
+    out = cli("list", "yesterday morning")[1]
+    assert "frost on the car" in out and "soup" not in out
+    assert "soup with my sister" in cli("list", "last night")[1]
+    assert "frost on the car" in cli("list", "november")[1]
+    assert cli("list", "october")[1] == "Nothing saved in October, and that's alright.\n"
+    assert cli("list", "nov 20")[1] == (
+        "Nothing saved on Friday 20 November 2026, and that's alright.\n")
+
+
 def test_nul_in_text_is_refused(cli, db):
     code, out, err = cli("add", "a\x00b")
     assert code == 1 and out == "" and "NUL" in err

@@ -236,6 +236,10 @@ def cmd_list(ctx: Context) -> int:
                 when = f"from {long_date(span.start)} to {long_date(span.end)}"
         elif words.startswith("the "):
             when = f"in {words}"
+        elif span.start.day == 1 and words.isalpha() and words == f"{span.start:%B}".lower():
+            when = f"in {span.start:%B}"  # "november"
+        elif span.start == span.end and words[:3] == f"{span.start:%b}".lower():
+            when = f"on {long_date(span.start)}"  # "nov 20"
         print(f"Nothing saved {when}, and that's alright.")
     return 0
 
