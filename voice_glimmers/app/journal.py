@@ -256,16 +256,19 @@ def cmd_undo(ctx: Context) -> int:
     return 0
 
 
-def cmd_delete(ctx: Context) -> int:
-    """Delete one glimmer by id; undo brings it back."""
+def _glimmer_id(given: str) -> int:
+    """The id typed on the command line; NotFound (one line) when it is not a number."""
     from voice_glimmers.core.errors import NotFound
 
     try:
-        glimmer_id = int(ctx.args.id)
+        return int(given)
     except ValueError:
-        raise NotFound(
-            f"'{ctx.args.id}' is not a glimmer id; 'voice-glimmers list' shows them"
-        ) from None
+        raise NotFound(f"'{given}' is not a glimmer id; 'voice-glimmers list' shows them") from None
+
+
+def cmd_delete(ctx: Context) -> int:
+    """Delete one glimmer by id; undo brings it back."""
+    glimmer_id = _glimmer_id(ctx.args.id)
     with open_store(ctx.settings, ctx.clock) as store:
         deleted = store.delete(glimmer_id, at=ctx.clock())
     print(f"Deleted (id {deleted.id}): {printable(deleted.text)}")
@@ -278,12 +281,7 @@ def cmd_edit(ctx: Context) -> int:
     from voice_glimmers.core.errors import NotFound
     from voice_glimmers.core.glimmer import validate_text
 
-    try:
-        glimmer_id = int(ctx.args.id)
-    except ValueError:
-        raise NotFound(
-            f"'{ctx.args.id}' is not a glimmer id; 'voice-glimmers list' shows them"
-        ) from None
+    glimmer_id = _glimmer_id(ctx.args.id)
     s = ctx.settings
     text = validate_text(ctx.args.text)
     senses: frozenset[str] = frozenset()
