@@ -147,7 +147,7 @@ def test_edit_puts_new_words_in_a_glimmer_and_screens_them(cli, db):
                               "It said: the black bird singing\n")
     assert "the blackbirds singing" in cli("list")[1]
     code, out, err = cli("edit", "1", "i want to die")
-    assert code == 1 and "reach out" in err and out == ""
+    assert code == 1 and "reach out" in err and "(Glimmer 1 is unchanged.)" in err and out == ""
     assert "the blackbirds singing" in cli("list")[1]
     assert cli("edit", "2", "the rain")[0] == 1
     code, _, err = cli("edit", "one", "the rain")

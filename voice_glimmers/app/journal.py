@@ -184,13 +184,17 @@ def cmd_add(ctx: Context) -> int:
     return 0
 
 
-def _refusal(content, crisis_message: str) -> str | None:
+def _refusal(content, crisis_message: str, editing: int | None = None) -> str | None:
     """Why words the screen found `content` are not kept as a glimmer (one line), or None
-    to keep them."""
+    to keep them. `editing`: the id of the glimmer they were to go in, which stays as it was."""
     from voice_glimmers.understand.screen import Content
 
     if content is Content.DANGER:
-        return f"{crisis_message} (Not saved as a glimmer.)"
+        kept = f"(Glimmer {editing} is unchanged.)" if editing else "(Not saved as a glimmer.)"
+        return f"{crisis_message} {kept}"
+    if content is Content.HARD and editing:
+        return (f"That sounds hard. I haven't put those words in glimmer {editing}; "
+                "it's unchanged.")
     if content is Content.HARD:
         return ("That sounds hard. I haven't saved it as a glimmer; this will be here "
                 "whenever you want it.")
@@ -294,9 +298,9 @@ def cmd_edit(ctx: Context) -> int:
     except GlimmersError as err:
         _LOGGER.warning("changing without the screen or tags: %s", err)
     else:
-        refused = _refusal(screen.judge(text).content, s.crisis_message)
+        refused = _refusal(screen.judge(text).content, s.crisis_message, editing=glimmer_id)
         if refused:
-            print(f"voice-glimmers: {printable(refused)}", file=sys.stderr)
+            print(printable(refused), file=sys.stderr)
             return 1
         senses, new_senses = frozenset(language.tags.rules), tag_text(text, language.tags)
     with open_store(s, ctx.clock, create=False) as store:

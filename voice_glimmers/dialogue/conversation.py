@@ -581,7 +581,7 @@ class Dialogue:
         every = self.store.all()
         past = [g for g in every if g.day < today] or every
         fresh = [g for g in past if g.id not in self._heard_ids]
-        self.rng.shuffle(fresh)
+        self.rng.shuffle(fresh)  # once all were heard, they start again
         glimmer = next((g for g in fresh if self.screen.is_readable(g.text)), None)
         if glimmer is not None or not past:
             return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent,
@@ -602,8 +602,8 @@ class Dialogue:
         """'Delete the one about the dog': the newest that reads as a glimmer, after asking
         (and saying how many there are, when there are several)."""
         query = str(match.slots.get("query") or "").strip()
-        if not query:
-            return Reply((self._say("delete_what"),), match.intent)
+        if not (set(plain_words(query)) - self.language.lexicon.little_words - {"about"}):
+            return Reply((self._say("delete_what"),), match.intent)  # "delete the one about"
         found = self._readable(self.store.search(query))
         if not found:
             return Reply((self._say("delete_none_about", query=query),), match.intent)
@@ -825,7 +825,7 @@ class Dialogue:
             return self._tag(target, tag)
         said = strip_lead_in(" ".join(said.split()), self.language.lexicon)
         if not said:
-            return Reply((self._say("correct_kept"),), "correct_last")
+            return Reply((self._say("correct_unheard"),), "correct_last")
         return self._confirm_correct(target, said, now)
 
     def _confirm_correct(self, target: Glimmer, said: str, now: datetime) -> Reply:
@@ -837,7 +837,7 @@ class Dialogue:
             return self._hard_feeling(said, None, now, None, verdict, offered_as_glimmer=True)
         if verdict.content is Content.NOTHING or set(plain_words(said)) <= (
                 self.wake.words | self.language.lexicon.little_words):
-            return Reply((self._say("correct_kept"),), "correct_last")
+            return Reply((self._say("correct_unheard"),), "correct_last")
         return self._ask(Question.CONFIRM_CORRECT, now,
                          self._say("correct_confirm", old=target.text, text=said),
                          "correct_last", glimmer=target, text=said)

@@ -112,7 +112,7 @@ def describe_range(span: DateRange, today: date, week_start: int = 0) -> str:
             return "last night" if span.part == "night" else f"yesterday {span.part}"
         if 1 < ago < 7:
             return f"on {start:%A} {span.part}"
-        return f"on {month_day(start, today)}, in the {span.part}"
+        return f"on the {span.part} of {month_day(start, today)}"
     if start == end:
         ago = (today - start).days
         if ago == 0:
