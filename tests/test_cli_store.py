@@ -154,13 +154,22 @@ def test_edit_puts_new_words_in_a_glimmer_and_screens_them(cli, db):
     assert code == 1 and "not a glimmer id" in err
 
 
-def test_edit_keeps_their_own_tags_and_tags_the_senses_again(cli, db):
+def test_edit_keeps_every_tag_and_adds_the_new_senses(cli, db):
     cli("add", "the smell of bread")
-    store = GlimmerStore.open(db)
-    store.change(1, tags=(*store.get(1).tags, "family"))
+    with GlimmerStore.open(db) as store:
+        store.change(1, tags=lambda had: (*had, "family", "home"))  # their own, one a sense's name
     assert cli("edit", "1", "birdsong at dawn")[0] == 0
-    tags = GlimmerStore.open(db).get(1).tags
-    assert "family" in tags and "smell" not in tags and "sound" in tags
+    with GlimmerStore.open(db) as store:
+        tags = store.get(1).tags
+    assert {"family", "home", "sound"} <= set(tags)  # every tag stays; the new sense is added
+    assert cli("edit", "\u0661", "the rain")[0] == 1  # an Arabic-Indic one is no id here
+
+
+def test_export_of_a_part_of_a_day_holds_only_its_hours(cli):
+    cli("add", "frost on the car", "--at", "2026-11-26T08:00")
+    cli("add", "soup with my sister", "--at", "2026-11-26T19:30")
+    out = cli("export", "--format", "md", "--when", "yesterday morning")[1]
+    assert "frost on the car" in out and "soup" not in out
 
 
 def test_list_takes_months_short_dates_and_parts_of_a_day(cli):

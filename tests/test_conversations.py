@@ -83,6 +83,9 @@ def play(conv, language, tmp_path):
     replies, saved = [], {}
     for turn in conv["turns"]:
         now += timedelta(seconds=turn.get("after", 2))
+        if turn.get("delete_elsewhere"):  # the command line or another room, meanwhile
+            gone = next(g for g in store.all() if g.text == turn["delete_elsewhere"])
+            store.delete(gone.id, at=now)
         if turn.get("offer_reflection"):
             reply = dialogue.offer_reflection(now)
         else:

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from voice_glimmers.core.errors import InvalidText, NotFound
+from voice_glimmers.core.errors import Changed, InvalidText, NotFound
 from voice_glimmers.store.glimmer_store import Glimmer, GlimmerStore
 
 UTC = timezone.utc
@@ -175,16 +175,29 @@ def test_search_finds_word_forms_tags_and_any_part(store, query, expected):
 
 def test_change_puts_new_words_and_tags_and_keeps_the_moment(store, evening):
     kept = store.add("the black bird", at=evening(), tags=("sound",))
-    changed = store.change(kept.id, text="the blackbird", tags=("animals", "garden"))
+    changed = store.change(kept.id, text="the blackbird", tags=lambda had: (*had, "garden"))
     assert (changed.text, changed.tags, changed.created_at) == (
-        "the blackbird", ("animals", "garden"), kept.created_at)
+        "the blackbird", ("sound", "garden"), kept.created_at)
     assert store.get(kept.id) == changed
-    assert store.change(kept.id, tags=("x",)).text == "the blackbird"
+    assert store.change(kept.id, tags=lambda had: ("x",)).text == "the blackbird"
+    with pytest.raises(Changed):  # asked about the words it had; it has others now
+        store.change(kept.id, text="a robin", expect="the black bird")
+    assert store.get(kept.id).text == "the blackbird"
     with pytest.raises(InvalidText):
         store.change(kept.id, text="   ")
     store.delete(kept.id, at=evening())
     with pytest.raises(NotFound):
         store.change(kept.id, text="again")
+
+
+def test_tags_are_made_from_the_ones_on_disk_not_a_copy_read_before(tmp_path, evening):
+    path = tmp_path / "glimmers.json"
+    with GlimmerStore.open(path) as kitchen, GlimmerStore.open(path) as bedroom:
+        kept = kitchen.add("the kettle singing", at=evening())
+        bedroom.change(kept.id, tags=lambda had: (*had, "family"))  # meanwhile, elsewhere
+        kitchen.change(kept.id, tags=lambda had: (*had, "morning"))
+    with GlimmerStore.open(path) as again:
+        assert again.get(kept.id).tags == ("family", "morning")
 
 
 def test_a_change_is_on_disk_when_it_returns(tmp_path, evening):

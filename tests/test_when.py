@@ -131,9 +131,19 @@ def test_new_time_words_and_parts_of_a_day(text, start, end, part):
      ("night", 10, False)],
 )
 def test_a_part_of_a_day_holds_the_moments_of_its_hours(part, hour, holds):
-    moment = datetime(2026, 11, 27, hour, 30, tzinfo=timezone.utc)
-    assert DateRange(FRIDAY, FRIDAY, part).holds(moment) is holds
-    assert DateRange(FRIDAY, FRIDAY).holds(moment)
+    moment = datetime(2026, 11, 28 if hour < 4 else 27, hour, 30, tzinfo=timezone.utc)
+    day = glimmer_day(moment, 4)  # 01:30 on Saturday: still Friday's night
+    assert day == FRIDAY
+    assert DateRange(FRIDAY, FRIDAY, part).holds(moment, day) is holds
+    assert DateRange(FRIDAY, FRIDAY).holds(moment, day)
+
+
+def test_a_day_that_starts_later_keeps_its_early_hours_in_the_night_before():
+    moment = datetime(2026, 11, 28, 5, 0, tzinfo=timezone.utc)  # day_start_hour 6
+    day = glimmer_day(moment, 6)
+    assert day == FRIDAY
+    assert not DateRange(FRIDAY, FRIDAY, "morning").holds(moment, day)
+    assert DateRange(FRIDAY, FRIDAY, "night").holds(moment, day)
 
 
 @pytest.mark.parametrize(

@@ -222,7 +222,7 @@ def cmd_list(ctx: Context) -> int:
     span = days_named(words, today, week_start=s.week_start)
     with open_store(s, ctx.clock, create=False) as store:
         glimmers = store.all() if span.is_everything else store.between(span.start, span.end)
-        glimmers = [g for g in glimmers if span.holds(g.created_at)]  # "yesterday morning"
+        glimmers = [g for g in glimmers if span.holds(g.created_at, g.day)]  # "yesterday morning"
     if ctx.args.json:
         sys.stdout.write(to_json(glimmers))
     elif glimmers:
@@ -264,10 +264,9 @@ def _glimmer_id(given: str) -> int:
     """The id typed on the command line; NotFound (one line) when it is not a number."""
     from voice_glimmers.core.errors import NotFound
 
-    try:
-        return int(given)
-    except ValueError:
-        raise NotFound(f"'{given}' is not a glimmer id; 'voice-glimmers list' shows them") from None
+    if not (given.isascii() and given.strip().isdigit()):
+        raise NotFound(f"'{given}' is not a glimmer id; 'voice-glimmers list' shows them")
+    return int(given)
 
 
 def cmd_delete(ctx: Context) -> int:
@@ -288,7 +287,6 @@ def cmd_edit(ctx: Context) -> int:
     glimmer_id = _glimmer_id(ctx.args.id)
     s = ctx.settings
     text = validate_text(ctx.args.text)
-    senses: frozenset[str] = frozenset()
     new_senses: tuple[str, ...] = ()
     try:  # the same screen as every glimmer; a broken language file never stops the change
         from voice_glimmers.app.context import load_screen
@@ -302,14 +300,15 @@ def cmd_edit(ctx: Context) -> int:
         if refused:
             print(printable(refused), file=sys.stderr)
             return 1
-        senses, new_senses = frozenset(language.tags.rules), tag_text(text, language.tags)
+        new_senses = tag_text(text, language.tags)
     with open_store(s, ctx.clock, create=False) as store:
         old = store.get(glimmer_id)
         if old is None:
             raise NotFound(f"There is no glimmer with id {glimmer_id}")
-        own = tuple(t for t in old.tags if t not in senses) if senses else old.tags
-        tags = tuple(dict.fromkeys((*new_senses, *own)))
-        changed = store.change(glimmer_id, text=text, tags=tags)
+        # every tag it has stays (a tag of their own may have a sense's name); the senses
+        # of the new words are added
+        changed = store.change(glimmer_id, text=text, expect=old.text,
+                               tags=lambda had: tuple(dict.fromkeys((*had, *new_senses))))
     print(f"Changed (id {changed.id}): {printable(changed.text)}")
     print(f"It said: {printable(old.text)}")
     return 0
@@ -331,7 +330,8 @@ def cmd_export(ctx: Context) -> int:
         if span is None or span.is_everything:
             glimmers = store.all()
         else:
-            glimmers = store.between(span.start, span.end)
+            glimmers = [g for g in store.between(span.start, span.end)
+                        if span.holds(g.created_at, g.day)]  # "yesterday morning": only it
     write = {"md": to_markdown, "csv": to_csv, "json": to_json}[ctx.args.format]
     write_output(write(glimmers), ctx.args.output)
     if not to_screen(ctx.args.output):

@@ -20,13 +20,15 @@ class DateRange:
             found["part"] = self.part
         return found
 
-    def holds(self, moment: datetime) -> bool:
-        """Whether a glimmer of these days saved at `moment` is in the part named (if any)."""
+    def holds(self, moment: datetime, day: date) -> bool:
+        """Whether a glimmer of glimmer day `day` saved at `moment` is in the part named
+        (if any). Saved after midnight, it belongs to the day before's night, whatever hour
+        that day starts at."""
         if self.part is None:
             return True
         first, last = PARTS[self.part]
         hour = moment.hour + moment.minute / 60
-        if hour < first and hour + 24 < last:  # after midnight: the evening before's night
+        if day < moment.date():  # after midnight, still the glimmer day before
             hour += 24
         return first <= hour < last
 
@@ -38,9 +40,10 @@ class DateRange:
         return isinstance(day, date) and self.start <= day <= self.end
 
 
-PARTS = {"morning": (4, 12), "afternoon": (12, 17), "evening": (17, 24), "night": (18, 28)}
-"""Parts of a day, in hours of the clock where the glimmer was saved (28 is 4 the next
-morning: a glimmer after midnight belongs to the day before, as glimmer days do)."""
+PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24), "night": (18, 48)}
+"""Parts of a day, in hours of the clock where the glimmer was saved, counted from the
+midnight that starts its glimmer day (a glimmer at 01:00 that belongs to the day before,
+as glimmer days do, is at hour 25 of it: that day's night)."""
 
 
 def long_date(day: date) -> str:

@@ -60,3 +60,8 @@ class AudioFormatError(GlimmersError):
 
 class SpeechOutputError(GlimmersError):
     """Speech could not be synthesised or played."""
+
+
+class Changed(GlimmersError):
+    """A glimmer was changed (elsewhere) since it was read, so a change asked about it is not
+    made: the person is asked again."""

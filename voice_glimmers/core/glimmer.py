@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -117,25 +118,58 @@ def search_alternatives(query: str) -> list[frozenset[str]]:
     return parts
 
 
-def word_forms(word: str, vocabulary: Iterable[str]) -> frozenset[str]:
-    """The words of `vocabulary` that are a form of `word`: itself, with an ending
-    (walk: walked, walking; bake: baked), or ending in it (bird: blackbird)."""
-    bases = {word}
-    for ending in ("ing", "ed"):
-        if word.endswith(ending) and len(word) > len(ending) + 2:
-            base = word[: -len(ending)]
-            bases.add(base)
-            if len(base) > 2 and base[-1] == base[-2]:
-                bases.add(base[:-1])  # running: run
-    found = {word}
-    for seen in vocabulary:
+class Vocabulary:
+    """Every word some glimmers hold, sorted forwards and backwards, so the forms of a
+    word are found by bisection: itself, with an ending (walk: walked, walking; bake:
+    baked), or ending in it (bird: blackbird). Words are only ever added."""
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        self._words: set[str] = set()
+        self._forwards: list[str] = []
+        self._backwards: list[str] = []
+        self.add(words)
+
+    def add(self, words: Iterable[str]) -> None:
+        new = set(words) - self._words
+        if len(new) > len(self._words) // 8:  # many: sort again, once
+            self._words |= new
+            self._forwards = sorted(self._words)
+            self._backwards = sorted(w[::-1] for w in self._words)
+            return
+        for word in new:
+            self._words.add(word)
+            bisect.insort(self._forwards, word)
+            bisect.insort(self._backwards, word[::-1])
+
+    def forms(self, word: str) -> frozenset[str]:
+        bases = {word}
+        for ending in ("ing", "ed"):
+            if word.endswith(ending) and len(word) > len(ending) + 2:
+                base = word[: -len(ending)]
+                bases.add(base)
+                if len(base) > 2 and base[-1] == base[-2]:
+                    bases.add(base[:-1])  # running: run
+        found = {word}
         for base in bases:
-            if seen.startswith(base) and seen[len(base):] in _FORM_ENDINGS or (
-                    len(base) >= _COMPOUND_AT and seen.endswith(base)
-                    and len(seen) - len(base) >= _COMPOUND_HEAD):
-                found.add(seen)
-                break
-    return frozenset(found)
+            found.update(seen for seen in _starting(self._forwards, base)
+                         if seen[len(base):] in _FORM_ENDINGS)
+            if len(base) >= _COMPOUND_AT:
+                found.update(seen[::-1] for seen in _starting(self._backwards, base[::-1])
+                             if len(seen) - len(base) >= _COMPOUND_HEAD)
+        return frozenset(found)
+
+
+def _starting(ordered: list[str], prefix: str) -> Iterator[str]:
+    """The words of a sorted list that start with `prefix`."""
+    at = bisect.bisect_left(ordered, prefix)
+    while at < len(ordered) and ordered[at].startswith(prefix):
+        yield ordered[at]
+        at += 1
+
+
+def word_forms(word: str, vocabulary: Iterable[str]) -> frozenset[str]:
+    """The words of `vocabulary` that are a form of `word` (see Vocabulary)."""
+    return Vocabulary(vocabulary).forms(word)
 
 
 def search_words(text: str) -> set[str]:

@@ -6,7 +6,7 @@ Each has a real version (voice/, store/) and a memory or file version for tests
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Protocol
 
@@ -71,7 +71,8 @@ class Store(Protocol):
     def undo(self, glimmer_id: int | None = None) -> Glimmer | None: ...
 
     def change(self, glimmer_id: int, *, text: str | None = None,
-               tags: tuple[str, ...] | None = None) -> Glimmer: ...
+               tags: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None,
+               expect: str | None = None) -> Glimmer: ...
 
 
 class Likeness(Protocol):

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from voice_glimmers.core.days import DateRange
-from voice_glimmers.core.errors import InvalidText, StoreError
-from voice_glimmers.core.glimmer import MAX_TEXT_LENGTH, Glimmer
+from voice_glimmers.core.errors import Changed, InvalidText, NotFound, StoreError
+from voice_glimmers.core.glimmer import MAX_TEXT_LENGTH, Glimmer, validate_text
 from voice_glimmers.core.protocols import Likeness, Store
 from voice_glimmers.core.words import plain_words, tokens
 from voice_glimmers.dialogue.reflection import (
@@ -300,6 +300,8 @@ class Dialogue:
             return self._respond(pending, text, match, now, confidence, source)
         except InvalidText as err:  # its message is already for a person
             return self._remember(Reply((f"{err}.",), intent))
+        except NotFound:  # deleted elsewhere (another room, the command line) meanwhile
+            return self._remember(Reply((self._say("glimmer_gone"),), intent))
         except StoreError as err:  # the disk is full, the file went away...: say so, keep going
             # A request that could not reach the file is no failed save.
             said = "store_unreadable" if registry.is_request(intent) else "store_problem"
@@ -482,7 +484,7 @@ class Dialogue:
             self._deleted_here.append(deleted.id)
             return Reply((self._say("delete_done"),), "delete_last", deleted=deleted)
         if pending.kind is Question.CONFIRM_CORRECT and pending.glimmer is not None:
-            return self._correct(pending.glimmer, pending.text)
+            return self._correct(pending.glimmer, pending.text, now)
         if pending.kind is Question.MORE:
             parts, rest = read_some(pending.rest, self.store.day_of(now), self.language.phrases,
                                     name_days=pending.name_days)
@@ -530,7 +532,7 @@ class Dialogue:
         today = self.store.day_of(now)
         span = match.slots.get("when") or DateRange(today, today)
         found = self.store.between(span.start, span.end)
-        return span, [g for g in found if span.holds(g.created_at)]  # "this morning"
+        return span, [g for g in found if span.holds(g.created_at, g.day)]  # "this morning"
 
     def _on_list(self, match: Match, text: str, now: datetime, confidence: float | None,
                  source: str) -> Reply:
@@ -830,6 +832,7 @@ class Dialogue:
 
     def _confirm_correct(self, target: Glimmer, said: str, now: datetime) -> Reply:
         """New words are screened as every glimmer is, then asked about."""
+        said = validate_text(said)  # too long: said in one line (InvalidText), never asked
         verdict = self.screen.judge(said)
         if verdict.content is Content.DANGER:
             return self._crisis(now)
@@ -842,19 +845,27 @@ class Dialogue:
                          self._say("correct_confirm", old=target.text, text=said),
                          "correct_last", glimmer=target, text=said)
 
-    def _correct(self, target: Glimmer, said: str) -> Reply:
-        """Keep the new words; the senses are tagged again, their own tags stay."""
-        senses = frozenset(self.language.tags.rules)
-        own = tuple(t for t in target.tags if t not in senses)
-        tags = tuple(dict.fromkeys((*tag_text(said, self.language.tags), *own)))
-        changed = self.store.change(target.id, text=said, tags=tags)
+    def _correct(self, target: Glimmer, said: str, now: datetime) -> Reply:
+        """Keep the new words, if the glimmer still has the words they were asked about
+        (else they are asked again); every tag it has stays, and the senses of the new
+        words are added."""
+        senses = tag_text(said, self.language.tags)
+        try:
+            changed = self.store.change(target.id, text=said, expect=target.text,
+                                        tags=lambda had: tuple(dict.fromkeys((*had, *senses))))
+        except Changed:
+            fresh = self.store.get(target.id)
+            if fresh is None:
+                return Reply((self._say("glimmer_gone"),), "correct_last")
+            return self._confirm_correct(fresh, said, now)
         return Reply((self._say("correct_done", text=as_said(changed.text)),), "correct_last",
                      heard=changed)
 
     def _tag(self, target: Glimmer, tag: str) -> Reply:
         if tag in target.tags:
             return Reply((self._say("tag_already", tag=tag),), "tag_last", heard=target)
-        changed = self.store.change(target.id, tags=(*target.tags, tag))
+        changed = self.store.change(  # made from its tags as they are now, under the lock
+            target.id, tags=lambda had: had if tag in had else (*had, tag))
         return Reply((self._say("tag_done", tag=tag, text=as_said(changed.text)),), "tag_last",
                      heard=changed)
 

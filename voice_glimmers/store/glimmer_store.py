@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from tinydb.storages import MemoryStorage, Storage
 
 from voice_glimmers.core.clock import Clock, glimmer_day, system_clock
-from voice_glimmers.core.errors import NotFound, StoreCorrupt, StoreError
+from voice_glimmers.core.errors import Changed, NotFound, StoreCorrupt, StoreError
 from voice_glimmers.core.files import NotAFile, file_status, make_folder
 from voice_glimmers.core.glimmer import (
     MAX_TEXT_LENGTH,
@@ -91,6 +91,8 @@ class GlimmerStore:
         # once asked, its search words: a record is never changed in place (a change is a
         # new dict), so while the same dict is in the file, what was read from it holds.
         self._read: dict[str, _Read] = {}
+        self._changes = 0  # writes made here (what was read of the records is then stale)
+        self._vocabulary: tuple[object, frozenset[str]] = (None, frozenset())
 
     @classmethod
     def open(
@@ -205,20 +207,29 @@ class GlimmerStore:
         parts = search_alternatives(query)
         if not parts:
             return []
-        live = [(key, doc) for key, doc in self._records().items() if not doc.get("deleted_at")]
-        wanted = set().union(*parts)
-        vocabulary: set[str] = set()
-        for key, doc in live:
-            vocabulary |= self._read_of(key, doc).words()
-        forms = {word: word_forms(word, vocabulary) for word in wanted}
+        records = self._records()
+        live = [(key, doc) for key, doc in records.items() if not doc.get("deleted_at")]
+        vocabulary = self._vocabulary_of(records, live)
+        forms = {word: word_forms(word, vocabulary) for word in set().union(*parts)}
         if all(len(found) == 1 for found in forms.values()):  # only the words themselves
             picked = [(key, doc) for key, doc in live
                       if any(part <= self._read_of(key, doc).words() for part in parts)]
         else:
             picked = [(key, doc) for key, doc in live if any(
-                all(forms[word] & self._read_of(key, doc).words() for word in part)
+                all(not forms[word].isdisjoint(self._read_of(key, doc).words()) for word in part)
                 for part in parts)]
         return self._sorted(picked)[::-1]
+
+    def _vocabulary_of(self, records: Records,
+                       live: list[tuple[str, dict[str, Any]]]) -> frozenset[str]:
+        """Every word the glimmers hold (for word forms), kept until the records change."""
+        seen = (id(records), len(records), self._changes)
+        if self._vocabulary[0] != seen:
+            vocabulary: set[str] = set()
+            for key, doc in live:
+                vocabulary |= self._read_of(key, doc).words()
+            self._vocabulary = (seen, frozenset(vocabulary))
+        return self._vocabulary[1]
 
     # --- changing -----------------------------------------------------------
 
@@ -266,17 +277,23 @@ class GlimmerStore:
         return self._change(mark)
 
     def change(self, glimmer_id: int, *, text: str | None = None,
-               tags: tuple[str, ...] | None = None) -> Glimmer:
+               tags: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None,
+               expect: str | None = None) -> Glimmer:
         """New words or tags for a glimmer (its moment stays); returns only once they are
-        safely on disk. NotFound if there is no such glimmer."""
+        safely on disk. `tags` makes the new tags from the ones it has, under the lock, so
+        a tag given meanwhile (another room, another process) is not lost. `expect`: the
+        words it must still have (else Changed: it was changed since they were read).
+        NotFound if there is no such glimmer."""
         text = None if text is None else validate_text(text)
 
         def rewrite(records: Records) -> Glimmer:
             found = self.get(glimmer_id)
             if found is None:
                 raise NotFound(f"There is no glimmer with id {glimmer_id}")
+            if expect is not None and found.text != expect:
+                raise Changed(f"Glimmer {glimmer_id} was changed meanwhile")
             changed = replace(found, text=found.text if text is None else text,
-                              tags=found.tags if tags is None else tuple(tags))
+                              tags=found.tags if tags is None else tuple(tags(found.tags)))
             records[str(found.id)] = {**records[str(found.id)], **changed.to_record()}
             return changed
 
@@ -433,6 +450,7 @@ class GlimmerStore:
             tables = self._tables()
             result = change(tables.setdefault(TABLE, {}))
             if changed(result):
+                self._changes += 1
                 self._storage.write(tables)
             return result
 

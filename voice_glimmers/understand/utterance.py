@@ -118,6 +118,7 @@ def is_thinking(text: str, lexicon: Lexicon) -> bool:
 
 
 TAG_WORDS = 3  # a tag of their own is a word or a few ("family", "day out")
+TAG_LETTERS = 40  # and short: it travels in every export
 
 
 def tag_of(said: str, lexicon: Lexicon, wake_words: frozenset[str] = frozenset()) -> str:
@@ -125,7 +126,8 @@ def tag_of(said: str, lexicon: Lexicon, wake_words: frozenset[str] = frozenset()
     words for one)."""
     words = [w for w in plain_words(said) if w not in lexicon.little_words
              and w not in lexicon.tag_words and w not in wake_words]
-    return " ".join(words) if 0 < len(words) <= TAG_WORDS else ""
+    tag = " ".join(words)
+    return tag if 0 < len(words) <= TAG_WORDS and len(tag) <= TAG_LETTERS else ""
 
 
 def strip_lead_in(text: str, lexicon: Lexicon) -> str:
