@@ -21,10 +21,10 @@ from voice_glimmers.core.glimmer import (
     MAX_TEXT_LENGTH,
     SOURCES,
     Glimmer,
+    Vocabulary,
     search_alternatives,
     search_words,
     validate_text,
-    word_forms,
 )
 from voice_glimmers.store.dbfile import (
     META_TABLE,
@@ -91,8 +91,7 @@ class GlimmerStore:
         # once asked, its search words: a record is never changed in place (a change is a
         # new dict), so while the same dict is in the file, what was read from it holds.
         self._read: dict[str, _Read] = {}
-        self._changes = 0  # writes made here (what was read of the records is then stale)
-        self._vocabulary: tuple[object, frozenset[str]] = (None, frozenset())
+        self._vocabulary: tuple[int | None, Vocabulary] = (None, Vocabulary())
 
     @classmethod
     def open(
@@ -208,28 +207,30 @@ class GlimmerStore:
         if not parts:
             return []
         records = self._records()
-        live = [(key, doc) for key, doc in records.items() if not doc.get("deleted_at")]
-        vocabulary = self._vocabulary_of(records, live)
-        forms = {word: word_forms(word, vocabulary) for word in set().union(*parts)}
-        if all(len(found) == 1 for found in forms.values()):  # only the words themselves
-            picked = [(key, doc) for key, doc in live
-                      if any(part <= self._read_of(key, doc).words() for part in parts)]
-        else:
-            picked = [(key, doc) for key, doc in live if any(
-                all(not forms[word].isdisjoint(self._read_of(key, doc).words()) for word in part)
-                for part in parts)]
+        vocabulary = self._vocabulary_of(records)
+        # each part as the sets of words that may stand for each of its words
+        wanted = [[vocabulary.forms(word) for word in part] for part in parts]
+        picked = []
+        for key, doc in records.items():
+            if doc.get("deleted_at"):
+                continue
+            words = self._read_of(key, doc).words()
+            if any(all(not forms.isdisjoint(words) for forms in part) for part in wanted):
+                picked.append((key, doc))
         return self._sorted(picked)[::-1]
 
-    def _vocabulary_of(self, records: Records,
-                       live: list[tuple[str, dict[str, Any]]]) -> frozenset[str]:
-        """Every word the glimmers hold (for word forms), kept until the records change."""
-        seen = (id(records), len(records), self._changes)
-        if self._vocabulary[0] != seen:
-            vocabulary: set[str] = set()
-            for key, doc in live:
-                vocabulary |= self._read_of(key, doc).words()
-            self._vocabulary = (seen, frozenset(vocabulary))
+    def _vocabulary_of(self, records: Records) -> Vocabulary:
+        """Every word the glimmers hold (for word forms): made once for the records read,
+        and told of the words each save here brings (`_heard_words`)."""
+        if self._vocabulary[0] != id(records):
+            self._vocabulary = (id(records), Vocabulary(
+                word for key, doc in records.items() for word in self._read_of(key, doc).words()))
         return self._vocabulary[1]
+
+    def _heard_words(self, glimmer: Glimmer) -> None:
+        """A save here: its words join the vocabulary (a deleted glimmer's stay in it;
+        words that match nothing cost nothing)."""
+        self._vocabulary[1].add(search_words(" ".join((glimmer.text, *glimmer.tags))))
 
     # --- changing -----------------------------------------------------------
 
@@ -259,6 +260,7 @@ class GlimmerStore:
             return glimmer
 
         glimmer = self._change(insert)
+        self._heard_words(glimmer)
         _LOGGER.debug("saved glimmer %d", glimmer.id)
         return glimmer
 
@@ -297,7 +299,9 @@ class GlimmerStore:
             records[str(found.id)] = {**records[str(found.id)], **changed.to_record()}
             return changed
 
-        return self._change(rewrite)
+        changed = self._change(rewrite)
+        self._heard_words(changed)
+        return changed
 
     def undo(self, glimmer_id: int | None = None) -> Glimmer | None:
         """Bring back the glimmer deleted most recently (or the one with this id, if it is
@@ -342,6 +346,7 @@ class GlimmerStore:
                 added += 1
             return added
 
+        self._vocabulary = (None, Vocabulary())  # made again at the next search
         return self._change(insert_all, changed=bool)
 
     # --- inside -------------------------------------------------------------
@@ -450,7 +455,6 @@ class GlimmerStore:
             tables = self._tables()
             result = change(tables.setdefault(TABLE, {}))
             if changed(result):
-                self._changes += 1
                 self._storage.write(tables)
             return result
 
