@@ -172,10 +172,9 @@ class Service:
         """One sentence, in the worker thread: (reply, its intent, a problem for the log).
         The worker takes them in the order they were asked; the first not yet prepared
         prepares itself and those waiting behind it."""
-        now = self.clock()
         if asked.understood is None:
-            self._prepare(asked, now)
-        reply = self.rooms.respond(asked.room, asked.text, now, asked.understood)
+            self._prepare(asked, self.clock())
+        reply = self.rooms.respond(asked.room, asked.text, self.clock(), asked.understood)
         return reply.text, reply.intent, reply.problem
 
     def _prepare(self, asked: Asked, now: datetime) -> None:
