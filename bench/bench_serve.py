@@ -200,6 +200,9 @@ def main() -> int:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+    from voice_glimmers.serve.service import one_numpy_thread
+
+    one_numpy_thread()  # the baseline's numpy as the service's: one thread
     try:
         make_store(folder / "served.json")
         shutil.copy(folder / "served.json", folder / "baseline.json")

@@ -81,6 +81,28 @@ class _Bounded:
         return await self.reader.readexactly(n)
 
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_numpy_thread() -> bool:
+    """numpy's matrix library on one thread in this process, unless the person chose
+    otherwise (these variables); False if numpy was loaded already (too late to ask).
+
+    Sentences are answered one at a time, and the sentence model's matrices are small:
+    a second thread saves little even on an idle computer, and when other programs want
+    the cores (a home server runs many) the library's threads wait for each other,
+    spinning: measured, the screen's sentence model took 168 ms of CPU a sentence with
+    two threads on a busy 2-core machine, 15 ms with one. Only `serve` asks it."""
+    import os
+    import sys
+
+    if "numpy" in sys.modules:
+        return False
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+    return True
+
+
 def parse_allow(addresses: Sequence[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """--allow ADDR (an address or a network such as 192.168.1.0/24) as networks."""
     found = []
