@@ -18,7 +18,9 @@ goes; the mix adds glimmers, so the file grows too, and a new service started on
 grown file (warmed alike) shows how much of the growth is the file's own.
 
 Targets: p99 <= 100 ms at 10 satellites; the service adds <= 5 ms p50 over the
-in-process baseline (1 satellite); memory flat over 10,000 sentences.
+in-process baseline (1 satellite); memory flat over 10,000 sentences. Beside the latencies,
+the CPU time the service (or the baseline) spent on each sentence: on a shared machine
+latency also holds the time others had the CPU; the CPU time does not.
 """
 
 from __future__ import annotations
@@ -83,8 +85,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def baseline(db: Path, count: int) -> list[float]:
-    """The same dialogue in this process: Rooms.respond, one sentence after another."""
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user + system), from /proc: what a sentence costs,
+    whatever else the machine is doing (wall-clock latency on a shared machine is not)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def baseline(db: Path, count: int) -> tuple[list[float], float]:
+    """The same dialogue in this process: Rooms.respond, one sentence after another; the
+    latencies, and the CPU ms a sentence took."""
     from voice_glimmers.app.context import load_likeness
     from voice_glimmers.app.settings import Settings, intents_dir
     from voice_glimmers.dialogue.conversation import Dialogue
@@ -103,6 +113,7 @@ def baseline(db: Path, count: int) -> list[float]:
     rooms = Rooms(lambda room: Dialogue(store, language, settings, likeness=likeness,
                                         screen=screen, room=room, question_timeout=20))
     times = []
+    cpu = time.process_time()
     try:
         for text in itertools.islice(sentences(), count):
             started = time.perf_counter()
@@ -110,7 +121,7 @@ def baseline(db: Path, count: int) -> list[float]:
             times.append((time.perf_counter() - started) * 1000)
     finally:
         store.close()
-    return times
+    return times, (time.process_time() - cpu) / count * 1000
 
 
 async def one(port: int, text: str, room: str) -> float:
@@ -189,10 +200,13 @@ def main() -> int:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+    from voice_glimmers.serve.service import one_numpy_thread
+
+    one_numpy_thread()  # the baseline's numpy as the service's: one thread
     try:
         make_store(folder / "served.json")
         shutil.copy(folder / "served.json", folder / "baseline.json")
-        base = baseline(folder / "baseline.json", args.sentences)
+        base, base_cpu = baseline(folder / "baseline.json", args.sentences)
         import socket
 
         with socket.socket() as probe:
@@ -203,9 +217,11 @@ def main() -> int:
             rows = []
             asyncio.run(satellites(port, 1, 20))  # connections and caches warm
             for count in (1, 10, 50):
+                cpu = cpu_seconds(proc.pid)
                 times, seconds = asyncio.run(satellites(port, count, args.sentences))
                 rows.append((count, len(times) / seconds, statistics.median(times),
-                             percentile(times, 0.99)))
+                             percentile(times, 0.99),
+                             (cpu_seconds(proc.pid) - cpu) / len(times) * 1000))
             calm = asyncio.run(paced(port, 10, args.sentences, PACE_SECONDS))
             start_mb = rss_mb(proc.pid)
             samples = [start_mb]
@@ -232,17 +248,22 @@ def main() -> int:
 
     print(f"Wyoming service, {STORED:,} glimmers stored, {args.sentences} sentences per row "
           f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)\n")
-    print("| satellites at once | sentences/s | p50 ms | p99 ms |")
-    print("|---|---|---|---|")
+    print("| satellites at once | sentences/s | p50 ms | p99 ms | CPU ms a sentence |")
+    print("|---|---|---|---|---|")
     print(f"| in-process baseline (1) | {1000 / statistics.mean(base):.0f} | "
-          f"{statistics.median(base):.1f} | {percentile(base, 0.99):.1f} |")
-    for count, rate, p50, p99 in rows:
-        print(f"| {count}, each at once again | {rate:.0f} | {p50:.1f} | {p99:.1f} |")
+          f"{statistics.median(base):.1f} | {percentile(base, 0.99):.1f} | "
+          f"{base_cpu:.1f} |")
+    for count, rate, p50, p99, cpu in rows:
+        print(f"| {count}, each at once again | {rate:.0f} | {p50:.1f} | {p99:.1f} | "
+              f"{cpu:.1f} |")
     print(f"| 10, each about every {PACE_SECONDS:.0f} s | {10 / PACE_SECONDS:.0f} | "
-          f"{statistics.median(calm):.1f} | {percentile(calm, 0.99):.1f} |")
+          f"{statistics.median(calm):.1f} | {percentile(calm, 0.99):.1f} | |")
     added = rows[0][2] - statistics.median(base)
     ten_p99 = rows[1][3]
     growth = samples[-1] - samples[1]
+    pressure = Path("/proc/pressure/cpu")
+    if pressure.is_file():  # how much others wanted the CPU meanwhile (Linux PSI)
+        print("\nCPU pressure: " + pressure.read_text().splitlines()[0])
     print(f"\nmemory over {args.memory:,} sentences (10 satellites): "
           + ", ".join(f"{mb:.0f}" for mb in samples) + " MB")
     print(f"p99 at 10 satellites {ten_p99:.1f} ms (target <= {TARGET_P99_MS:.0f}): "

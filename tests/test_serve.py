@@ -490,3 +490,18 @@ def test_emoji_in_a_glimmer_are_kept_but_not_sent_to_be_spoken(served):
     assert [g["text"] for g in server.glimmers()] == ["a cat on my lap 😊"]
     assert say(server.port, "What were my glimmers today?") == \
         "You noticed one glimmer today. A cat on my lap."
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: numpy has one thread anyway")
+def test_the_sentence_model_runs_on_one_thread_unless_told_otherwise(served, monkeypatch):
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+
+    def threads(server: Served) -> int:
+        assert say(server.port, "glimmer warm tea by the window") == \
+            "Saved: warm tea by the window."  # the sentence model has run
+        return len(os.listdir(f"/proc/{server.proc.pid}/task"))
+
+    alone = threads(served())
+    told = threads(served(env={"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2"}))
+    assert alone < told  # numpy's own threads, beside the service's, only when asked

@@ -488,7 +488,14 @@ def cmd_serve(ctx: Context) -> int:
     from voice_glimmers.dialogue.conversation import Dialogue
     from voice_glimmers.language.bundle import Language
     from voice_glimmers.serve.rooms import Rooms
-    from voice_glimmers.serve.service import Service, advertise, info, parse_allow, serve
+    from voice_glimmers.serve.service import (
+        Service,
+        advertise,
+        info,
+        one_numpy_thread,
+        parse_allow,
+        serve,
+    )
     from voice_glimmers.understand.screen import Screen
     from voice_glimmers.understand.wake import WakeWord
 
@@ -509,6 +516,7 @@ def cmd_serve(ctx: Context) -> int:
     log.propagate = False
     log.setLevel(logging.INFO if args.verbose else logging.WARNING)
 
+    one_numpy_thread()  # before the sentence model loads numpy
     # The satellite heard its own wake word: every sentence is meant for voice-glimmers.
     settings = replace(ctx.settings, wake_word=None)
     language = Language.from_dir(intents_dir() / settings.language)

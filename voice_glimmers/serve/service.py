@@ -5,7 +5,9 @@ service open to a network needs: who may connect (an allow-list, checked before 
 event is read), how much one event may be and how long a client may say nothing, how
 many clients at once, and a stop that finishes the sentence in hand. Sentences are
 answered one at a time in one worker thread, so rooms never race on the store; a
-glimmer is on disk before its `Handled` is sent.
+glimmer is on disk before its `Handled` is sent. When several are waiting (satellites
+speaking at once), the worker understands them and screens their words together first,
+in one pass of the sentence model, then answers each in its turn.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +31,7 @@ from wyoming.server import AsyncEventHandler, AsyncTcpServer
 
 from voice_glimmers.core.errors import GlimmersError
 from voice_glimmers.core.words import speakable
-from voice_glimmers.serve.rooms import Rooms, room_of
+from voice_glimmers.serve.rooms import Rooms, Understood, room_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,11 +39,21 @@ MAX_EVENT_BYTES = 16 * 1024  # a sentence and its context need a few hundred byt
 MAX_CLIENTS = 128
 IDLE_SECONDS = 10.0  # a client that says nothing this long is let go
 STOP_SECONDS = 10.0  # on stop, how long the sentence in hand may take to finish
+AHEAD = 16  # sentences understood and screened together at most (the encoder's batch)
 NetworkList = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
 
 
 class _TooLarge(ValueError):
     pass
+
+
+@dataclass(eq=False)
+class Asked:
+    """A sentence waiting for the worker, and what `Rooms.prepare` found ahead of it."""
+
+    room: str
+    text: str
+    understood: Understood | None = None
 
 
 class _Bounded:
@@ -66,6 +79,28 @@ class _Bounded:
             self.too_large = True
             raise _TooLarge(n)
         return await self.reader.readexactly(n)
+
+
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_numpy_thread() -> bool:
+    """numpy's matrix library on one thread in this process, unless the person chose
+    otherwise (these variables); False if numpy was loaded already (too late to ask).
+
+    Sentences are answered one at a time, and the sentence model's matrices are small:
+    a second thread saves little even on an idle computer, and when other programs want
+    the cores (a home server runs many) the library's threads wait for each other,
+    spinning: measured, the screen's sentence model took 168 ms of CPU a sentence with
+    two threads on a busy 2-core machine, 15 ms with one. Only `serve` asks it."""
+    import os
+    import sys
+
+    if "numpy" in sys.modules:
+        return False
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+    return True
 
 
 def parse_allow(addresses: Sequence[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -142,13 +177,43 @@ class Service:
     clients: int = 0
     busy: int = 0
     stopping: bool = False
+    ahead: int = AHEAD
     worker: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="glimmers"))
+    waiting: list[Asked] = field(default_factory=list)  # handed to the worker, not yet prepared
+    _waiting_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def answer(self, room: str, text: str) -> tuple[str, str | None, str | None]:
-        """One sentence, in the worker thread: (reply, its intent, a problem for the log)."""
-        reply = self.rooms.respond(room, text, self.clock())
+    def ask(self, room: str, text: str) -> Asked:
+        """A sentence about to be handed to the worker (`answer`), in the order they go."""
+        asked = Asked(room, text)
+        with self._waiting_lock:
+            self.waiting.append(asked)
+        return asked
+
+    def answer(self, asked: Asked) -> tuple[str, str | None, str | None]:
+        """One sentence, in the worker thread: (reply, its intent, a problem for the log).
+        The worker takes them in the order they were asked; the first not yet prepared
+        prepares itself and those waiting behind it."""
+        if asked.understood is None:
+            self._prepare(asked, self.clock())
+        reply = self.rooms.respond(asked.room, asked.text, self.clock(), asked.understood)
         return reply.text, reply.intent, reply.problem
+
+    def _prepare(self, asked: Asked, now: datetime) -> None:
+        with self._waiting_lock:
+            if asked in self.waiting:  # it and the ones behind it, up to `ahead`
+                start = self.waiting.index(asked)
+                batch = self.waiting[start:start + self.ahead]
+                del self.waiting[:start + len(batch)]  # those before it are gone (cancelled)
+            else:
+                batch = [asked]
+        try:
+            found = self.rooms.prepare([(a.room, a.text) for a in batch], now)
+        except Exception:  # noqa: BLE001 - each sentence, answered alone, says its own trouble
+            _LOGGER.debug("sentences could not be prepared together", exc_info=True)
+            return
+        for one, understood in zip(batch, found, strict=True):
+            one.understood = understood
 
     def speaks(self, language: Any) -> bool:
         if not isinstance(language, str) or not language.strip():
@@ -240,7 +305,7 @@ class Handler(AsyncEventHandler):
         try:
             loop = asyncio.get_running_loop()
             reply, intent, problem = await loop.run_in_executor(
-                self.service.worker, self.service.answer, room, text)
+                self.service.worker, self.service.answer, self.service.ask(room, text))
         except Exception as err:  # noqa: BLE001 - one sentence failed; the service goes on
             _LOGGER.warning("a sentence from %s could not be answered (%s: %s)", room,
                             type(err).__name__, err)

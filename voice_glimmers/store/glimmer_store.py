@@ -92,6 +92,8 @@ class GlimmerStore:
         # new dict), so while the same dict is in the file, what was read from it holds.
         self._read: dict[str, _Read] = {}
         self._vocabulary: tuple[int | None, Vocabulary] = (None, Vocabulary())
+        # The next id, counted once per set of records read (see `_next_id`).
+        self._next: tuple[Records, int, int] | None = None
 
     @classmethod
     def open(
@@ -253,10 +255,11 @@ class GlimmerStore:
 
         def insert(records: Records) -> Glimmer:
             glimmer = Glimmer(
-                id=next_id(records), text=text, created_at=at, day=self.day_of(at),
+                id=self._next_id(records), text=text, created_at=at, day=self.day_of(at),
                 source=source, confidence=confidence, tags=tuple(tags),
             )
             records[str(glimmer.id)] = glimmer.to_record()
+            self._next = (records, len(records), glimmer.id + 1)
             return glimmer
 
         glimmer = self._change(insert)
@@ -477,6 +480,20 @@ class GlimmerStore:
             self._read = {key: seen for key, seen in self._read.items()
                           if records.get(key) is seen.doc}
         return records
+
+    def _next_id(self, records: Records) -> int:
+        """next_id(records), without reading every key again for each glimmer added (at
+        10,000 glimmers that was a third of a save). A record is never taken out of the
+        records (a deleted glimmer keeps its record, marked), so while they are the same
+        dict, holding as many records as when counted, no id has been added since; a
+        file read again (changed by another process, or after a failed write) is a new
+        dict, and is counted afresh."""
+        known = self._next
+        if known is not None and known[0] is records and known[1] == len(records):
+            return known[2]
+        following = next_id(records)
+        self._next = (records, len(records), following)
+        return following
 
     def _read_of(self, key: str, doc: dict[str, Any]) -> _Read:
         seen = self._read.get(key)
