@@ -38,8 +38,11 @@ WAKE = "여보세요"  # the Korean model hears espeak-ng's "여보세요" as it
 
 
 def listen(args, *, env=None, timeout=180):
+    """`listen` on a recording. The evening offer is off: with --realtime the clock is the
+    real one, and after 20:30 the offer came first and every order below changed."""
+    env = {**(env or os.environ), "VOICE_GLIMMERS_REFLECTION_TIME": "off"}
     return subprocess.run([sys.executable, "-m", "voice_glimmers", "listen", *args],
-                          capture_output=True, text=True, env=env or os.environ, timeout=timeout)
+                          capture_output=True, text=True, env=env, timeout=timeout)
 
 
 def spoken_to_then_not(folder: Path, gap: float) -> Path:
