@@ -287,3 +287,56 @@ def test_any_text_gives_a_match_or_none(english, text, today, week_start):
     if "when" in match.slots:
         assert match.slots["when"].start <= match.slots["when"].end <= today
     assert match.to_dict()["intent"] == match.intent
+
+
+def test_the_shipped_phrase_table_is_the_one_todays_templates_make():
+    """intents/en/expansions.json is read instead of expanding the templates at every start
+    (else: run tools/expand-templates, or tools/train-meaning, which runs it)."""
+    from voice_glimmers.language.intents import EXPANSIONS_FILE, load_dir, read_expansions
+
+    fresh = load_dir(ENGLISH, expanded=False)
+    shipped = read_expansions(ENGLISH / EXPANSIONS_FILE, fresh.expansion_key)
+    assert shipped is not None, "the templates changed since expansions.json: run " \
+        "tools/expand-templates"
+    assert shipped == fresh.table
+    assert load_dir(ENGLISH).known == fresh.known
+
+
+def _copy_of_english(tmp_path: Path) -> Path:
+    folder = tmp_path / "en"
+    shutil.copytree(ENGLISH / "sentences", folder / "sentences")
+    shutil.copy(ROOT / "intents" / "intents.yaml", tmp_path / "intents.yaml")
+    shutil.copy(ENGLISH / "expansions.json", folder / "expansions.json")
+    return folder
+
+
+def test_a_phrase_table_made_from_other_templates_is_not_used(tmp_path):
+    folder = _copy_of_english(tmp_path)
+    help_file = folder / "sentences" / "help.yaml"
+    help_file.write_text(help_file.read_text(encoding="utf-8").replace(
+        "sentences:", 'sentences:\n          - "glimmer teach me the ropes"', 1), encoding="utf-8")
+    intents = Intents.from_dir(folder)
+    assert "glimmer teach me the ropes" in intents.table.plain_texts
+    assert intents.table == Intents.from_yaml(*(
+        open(path, encoding="utf-8") for path in sorted((folder / "sentences").glob("*.yaml"))
+    ), registry=intents.registry).table
+
+
+@pytest.mark.parametrize("damage", ["", "{not json", "[1, 2]", "no such intent", "folder", "pipe"])
+def test_a_damaged_phrase_table_is_expanded_again(tmp_path, damage):
+    import os
+
+    folder = _copy_of_english(tmp_path)
+    table = folder / "expansions.json"
+    kept = __import__("json").loads(table.read_text(encoding="utf-8"))
+    table.unlink()
+    if damage == "folder":
+        table.mkdir()
+    elif damage == "pipe":
+        os.mkfifo(table)
+    elif damage == "no such intent":
+        kept["plain"] = [[999, "a phrase of no intent"]]  # its own key, an intent not there
+        table.write_text(__import__("json").dumps(kept), encoding="utf-8")
+    else:
+        table.write_text(damage, encoding="utf-8")
+    assert Intents.from_dir(folder).table == Intents.from_dir(ENGLISH).table

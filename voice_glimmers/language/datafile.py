@@ -22,7 +22,7 @@ def read_yaml(stream: IO[str], name: str) -> Any:
         # libyaml's safe loader when PyYAML has it (the screen's examples: 6x faster)
         return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as err:
-        raise IntentFileError(f"{name}: not valid YAML ({err})") from None
+        raise IntentFileError(f"{name}: not valid YAML: {' '.join(str(err).split())}") from None
 
 
 MAX_DATA_FILE_BYTES = 8_000_000

@@ -12,15 +12,16 @@ is wrong. Matching lives in understand/.
 from __future__ import annotations
 
 import io
+import os
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from voice_glimmers.core.errors import IntentFileError
 from voice_glimmers.core.words import plain_words
-from voice_glimmers.language.datafile import packaged_intents, read_text_file
+from voice_glimmers.language.datafile import packaged_intents, read_text_file, read_yaml
 from voice_glimmers.language.phrase_table import FREE_SLOTS, Phrase, PhraseTable
 from voice_glimmers.language.registry import Registry
 
@@ -30,6 +31,8 @@ WORD_LISTS = ("skip_words", "hesitations", "not_glimmer_starts", "not_query_star
               "sentence_end_words", "sentence_end_after")
 Node = Any  # str | ("seq" | "alt" | "opt", tuple[Node, ...]); "opt" ends with ""
 MAX_HEDGE_WORDS = 6  # the longest lead-in or tail-off, in words
+EXPANSIONS_FILE = "expansions.json"  # the phrase table, beside sentences/ (tools/expand-templates)
+EXPANSION_RULES = 1  # one more whenever _phrases, _every or _sampler say things differently
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +60,7 @@ class Intents:
     anchors: dict[str, frozenset[str] | None] = field(repr=False)  # one is in every template
     required: dict[str, frozenset[str]] = field(repr=False)
     table: PhraseTable = field(repr=False)
+    expansion_key: str = field(repr=False)  # what the table is made from (expansion_key())
     known: frozenset[str] = field(repr=False)  # every word of every template
     skip_tokens: frozenset[str] = field(repr=False)
 
@@ -83,7 +87,9 @@ class Intents:
         return plain_words(text)
 
 
-def load_dir(folder: Path, registry: Registry | None = None) -> Intents:
+def load_dir(folder: Path, registry: Registry | None = None, *, expanded: bool = True) -> Intents:
+    """`folder`/sentences/*.yaml; with the phrase table kept beside them when it is
+    theirs (and `expanded`)."""
     files = sorted((folder / "sentences").glob("*.yaml"))
     if not files:
         raise IntentFileError(f"{folder}: no intent files in {folder / 'sentences'}")
@@ -92,11 +98,14 @@ def load_dir(folder: Path, registry: Registry | None = None) -> Intents:
         stream = io.StringIO(read_text_file(path))
         stream.name = str(path)  # type: ignore[attr-defined]  # for load_streams' messages
         streams.append(stream)
-    return load_streams(streams, registry or Registry.beside(folder))
+    return load_streams(streams, registry or Registry.beside(folder),
+                        folder / EXPANSIONS_FILE if expanded else None)
 
 
-def load_streams(streams: Sequence[IO[str]], registry: Registry | None = None) -> Intents:
-    import yaml
+def load_streams(streams: Sequence[IO[str]], registry: Registry | None = None,
+                 expanded: Path | None = None) -> Intents:
+    """The intents of these files; their phrase table read from `expanded` when that holds
+    the expansions of these very templates (see write_expansions), else expanded here."""
     from hassil import Intents as Grammar
     from hassil.util import merge_dict
 
@@ -104,10 +113,7 @@ def load_streams(streams: Sequence[IO[str]], registry: Registry | None = None) -
     home: dict[str, str] = {}  # intent -> the file it is in
     for stream in streams:
         name = str(getattr(stream, "name", "<intent file>"))
-        try:
-            data = yaml.safe_load(stream)
-        except yaml.YAMLError as err:
-            raise IntentFileError(f"{name}: not valid YAML: {' '.join(str(err).split())}") from None
+        data = read_yaml(stream, name)
         _check_file(name, data, merged.get("language"))
         for intent in data.get("intents", {}):
             if intent in home:
@@ -123,19 +129,22 @@ def load_streams(streams: Sequence[IO[str]], registry: Registry | None = None) -
     skip = tuple(sorted((tuple(str(w).split()) for w in merged.get("skip_words", [])),
                         key=len, reverse=True))
     skip_tokens = {w for s in skip for w in s}
-    phrases: list[Phrase] = []
+    nodes_of: dict[str, list[Node]] = {}
     vocabulary: dict[str, frozenset[str] | None] = {}
     anchors: dict[str, frozenset[str] | None] = {}
     for intent in grammar.intents.values():
         try:
-            nodes = _compile_intent(grammar, intent)
+            nodes = nodes_of[intent.name] = _compile_intent(grammar, intent)
         except Exception as err:  # a template hassil cannot parse, a missing <rule>
             raise IntentFileError(f"{home[intent.name]}: intent {intent.name!r}: {err}") from None
         said = {w for node in nodes for w in _texts(node)}
         vocabulary[intent.name] = None if any(w.startswith("{") for w in said) else frozenset(
             said | skip_tokens)
         anchors[intent.name] = _any_of([_anchor(node, skip_tokens) for node in nodes])
-        phrases += _phrases(intent.name, nodes)
+    key = expansion_key(nodes_of)
+    table = read_expansions(expanded, key) if expanded else None
+    if table is None:
+        table = expand(nodes_of)
     wake = merged.get("wake_word", "")
     if not isinstance(wake, str) or len(wake.split()) > 1:
         raise IntentFileError(f"{', '.join(sorted(set(home.values())))}: wake_word should be "
@@ -168,8 +177,9 @@ def load_streams(streams: Sequence[IO[str]], registry: Registry | None = None) -
         anchors=anchors,
         required={i.name: frozenset(k for d in i.data for k in d.required_keywords or ())
                   for i in grammar.intents.values()},
-        table=PhraseTable.from_phrases(phrases),
-        known=frozenset(w for p in phrases for w in p.words) | skip_tokens,
+        table=table,
+        expansion_key=key,
+        known=frozenset(w for p in table.phrases() for w in p.words) | skip_tokens,
         skip_tokens=frozenset(skip_tokens),
     )
 
@@ -344,17 +354,67 @@ def _every_seq(children: tuple[Node, ...]) -> Iterator[str]:
             yield f"{head} {tail}"
 
 
-def _any(node: Node, rng: random.Random) -> str:
+def _sampler(node: Node) -> Callable[[random.Random], str]:
+    """A function saying `node` one way at random: optional words left out half of the time.
+
+    Built once per template, so that sampling its many ways of saying it walks no tree."""
     if node.__class__ is str:
-        return node
+        return lambda rng: node
     kind, children = node
+    parts = [_sampler(child) for child in children]
     if kind == "seq":
-        return " ".join([_any(child, rng) for child in children])
-    if kind == "opt":  # leave optional words out half of the time
-        if rng.random() < 0.5:
-            return ""
-        children = children[:-1] or children
-    return _any(rng.choice(children), rng)
+        return lambda rng: " ".join([part(rng) for part in parts])
+    if kind == "opt":
+        chosen = parts[:-1] or parts  # the last of an "opt" is its empty way
+
+        def optional(rng: random.Random) -> str:
+            return "" if rng.random() < 0.5 else rng.choice(chosen)(rng)
+
+        return optional
+    return lambda rng: rng.choice(parts)(rng)
+
+
+def expand(nodes_of: dict[str, list[Node]]) -> PhraseTable:
+    """The phrase table of these intents' templates (as parsed by _compile_intent)."""
+    return PhraseTable.from_phrases(
+        [phrase for intent, nodes in nodes_of.items() for phrase in _phrases(intent, nodes)])
+
+
+def expansion_key(nodes_of: dict[str, list[Node]]) -> str:
+    """What a phrase table is made from: the templates as parsed, and how they are said."""
+    import hashlib
+
+    made_of = repr((EXPANSION_RULES, EXPANSIONS_PER_TEMPLATE, FREE_SLOTS, list(nodes_of.items())))
+    return hashlib.sha256(made_of.encode("utf-8")).hexdigest()
+
+
+def read_expansions(path: Path, key: str) -> PhraseTable | None:
+    """The phrase table kept in `path`, if it was expanded from these templates.
+
+    Expanding them takes about a third of loading a language (100 to 150 ms), so the
+    table ships beside them. Missing, unreadable or made from other templates: None, and
+    the templates are expanded again (a language being written need not keep one)."""
+    import json
+
+    try:
+        data = json.loads(read_text_file(path))
+    except (IntentFileError, ValueError):
+        return None
+    return PhraseTable.from_data(data, key)
+
+
+def write_expansions(folder: Path) -> Path:
+    """Expand `folder`/sentences/ afresh and keep the table beside them
+    (tools/expand-templates, after a template changes)."""
+    import json
+
+    from voice_glimmers.core.files import write_atomically
+
+    intents = load_dir(folder, expanded=False)
+    data = intents.table.to_data(intents.expansion_key)
+    path = folder / EXPANSIONS_FILE
+    os.close(write_atomically(path, json.dumps(data, separators=(",", ":")).encode("utf-8")))
+    return path
 
 
 def _phrases(intent: str, nodes: list[Node]) -> list[Phrase]:
@@ -365,10 +425,13 @@ def _phrases(intent: str, nodes: list[Node]) -> list[Phrase]:
         if _count(node) <= EXPANSIONS_PER_TEMPLATE:
             texts = list(_every(node))
         else:
-            texts = [_any(node, rng) for _ in range(EXPANSIONS_PER_TEMPLATE)]
+            say = _sampler(node)
+            texts = [say(rng) for _ in range(EXPANSIONS_PER_TEMPLATE)]
         for text in texts:
             words = tuple(text.split())
-            slot = next((w[1:-1] for w in words if w[1:-1] in FREE_SLOTS), None)
+            slot = None
+            if "{" in text:
+                slot = next((w[1:-1] for w in words if w[1:-1] in FREE_SLOTS), None)
             if slot is None:
                 phrases.append(Phrase(intent, words))
                 continue

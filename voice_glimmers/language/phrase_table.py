@@ -5,16 +5,18 @@ The fuzzy layer (understand/fuzzy.py) ranks what was heard against it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 FREE_SLOTS = ("text", "query", "tag")
 Span = tuple[str, int, int]  # a free slot: name, first word, word after the last
 Group = tuple[tuple["Phrase", ...], tuple[str, ...]]  # phrases and their texts
 
 
-@dataclass(frozen=True)
-class Phrase:
-    """One way of saying an intent.
+class Phrase(NamedTuple):
+    """One way of saying an intent (a tuple: a language has over ten thousand, made at
+    every start).
 
     With a free slot, `words` are its trigger words, and the free text comes
     after them (or before, if `slot_first`).
@@ -52,3 +54,45 @@ class PhraseTable:
             return {n: (tuple(g), tuple(p.text for p in g)) for n, g in sorted(groups.items())}
 
         return cls(plain, tuple(p.text for p in plain), grouped(False), grouped(True))
+
+    def to_data(self, key: str) -> dict[str, Any]:
+        """The table as JSON data, for `key` (the templates it was expanded from)."""
+        names = sorted({p.intent for p in self.phrases()})
+        at = {name: i for i, name in enumerate(names)}
+
+        def rows(groups: dict[int, Group]) -> list[list[Any]]:
+            return [[at[p.intent], p.slot, p.text] for g, _ in groups.values() for p in g]
+
+        return {"key": key, "intents": names, "plain": [[at[p.intent], p.text] for p in self.plain],
+                "heads": rows(self.heads), "tails": rows(self.tails)}
+
+    @classmethod
+    def from_data(cls, data: Any, key: str) -> PhraseTable | None:
+        """The table `to_data` wrote for `key`; None if it is for other templates or is not
+        such a table."""
+        try:
+            if not isinstance(data, dict) or data.get("key") != key:
+                return None
+            names = [str(name) for name in data["intents"]]
+            plain = tuple(Phrase(names[i], tuple(text.split())) for i, text in data["plain"])
+
+            def grouped(rows: list[list[Any]], first: bool) -> dict[int, Group]:
+                groups: dict[int, list[Phrase]] = {}
+                for i, slot, text in rows:
+                    if slot not in FREE_SLOTS:
+                        raise ValueError(slot)
+                    words = tuple(text.split())
+                    groups.setdefault(len(words), []).append(Phrase(names[i], words, slot, first))
+                return {n: (tuple(g), tuple(p.text for p in g)) for n, g in sorted(groups.items())}
+
+            return cls(plain, tuple(p.text for p in plain), grouped(data["heads"], False),
+                       grouped(data["tails"], True))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            return None
+
+    def phrases(self) -> Iterator[Phrase]:
+        """Every phrase: the plain ones, then those with free text after, then before."""
+        yield from self.plain
+        for groups in (self.heads, self.tails):
+            for group, _ in groups.values():
+                yield from group
