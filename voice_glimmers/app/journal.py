@@ -160,28 +160,33 @@ def cmd_add(ctx: Context) -> int:
 
         dated = date_of_words(text, now, glimmer_day(now, s.day_start_hour))
         at = dated.at if dated else now
-    # The same screen and tags the conversation uses; a broken language file never stops a
-    # save (it is said, and the glimmer is kept untagged).
-    tags: tuple[str, ...] = ()
-    try:
-        from voice_glimmers.app.context import load_screen
-        from voice_glimmers.understand.tags import tag_text
-
-        language, screen = load_screen(s)
-    except GlimmersError as err:
-        _LOGGER.warning("saving without the screen or tags: %s", err)
-    else:
-        refused = _refusal(screen.judge(text).content, s.crisis_message)
-        if refused:
-            print(f"voice-glimmers: {printable(refused)}", file=sys.stderr)
-            return 1
-        tags = tag_text(text, language.tags)
+    refused, tags = _screened(text, s)
+    if refused:
+        print(f"voice-glimmers: {printable(refused)}", file=sys.stderr)
+        return 1
     with open_store(s, ctx.clock) as store:
         glimmer = store.add(text, at=at, source="text", tags=tags)
         today = store.day_of(now)
     when = "" if glimmer.day == today else f" for {long_date(glimmer.day)}"
     print(f"Saved{when} (id {glimmer.id}): {printable(glimmer.text)}")
     return 0
+
+
+def _screened(text: str, settings,
+              editing: int | None = None) -> tuple[str | None, tuple[str, ...]]:
+    """What the conversation's screen and tags make of words to keep: why they are not
+    kept (one line, see _refusal) or None, and their senses. A broken language file never
+    stops a save: it is logged, and the words are kept untagged."""
+    try:
+        from voice_glimmers.app.context import load_screen
+        from voice_glimmers.understand.tags import tag_text
+
+        language, screen = load_screen(settings)
+    except GlimmersError as err:
+        _LOGGER.warning("keeping words without the screen or tags: %s", err)
+        return None, ()
+    refused = _refusal(screen.judge(text).content, settings.crisis_message, editing)
+    return refused, () if refused else tag_text(text, language.tags)
 
 
 def _refusal(content, crisis_message: str, editing: int | None = None) -> str | None:
@@ -287,20 +292,10 @@ def cmd_edit(ctx: Context) -> int:
     glimmer_id = _glimmer_id(ctx.args.id)
     s = ctx.settings
     text = validate_text(ctx.args.text)
-    new_senses: tuple[str, ...] = ()
-    try:  # the same screen as every glimmer; a broken language file never stops the change
-        from voice_glimmers.app.context import load_screen
-        from voice_glimmers.understand.tags import tag_text
-
-        language, screen = load_screen(s)
-    except GlimmersError as err:
-        _LOGGER.warning("changing without the screen or tags: %s", err)
-    else:
-        refused = _refusal(screen.judge(text).content, s.crisis_message, editing=glimmer_id)
-        if refused:
-            print(printable(refused), file=sys.stderr)
-            return 1
-        new_senses = tag_text(text, language.tags)
+    refused, new_senses = _screened(text, s, editing=glimmer_id)
+    if refused:
+        print(printable(refused), file=sys.stderr)
+        return 1
     with open_store(s, ctx.clock, create=False) as store:
         old = store.get(glimmer_id)
         if old is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -559,13 +559,20 @@ class Dialogue:
 
     def _on_random(self, match: Match, text: str, now: datetime, confidence: float | None,
                    source: str) -> Reply:
+        glimmer = self._from_before(now)
+        return Reply((one_glimmer(glimmer, self.store.day_of(now), self.language.phrases),),
+                     match.intent, heard=glimmer)
+
+    def _from_before(self, now: datetime, skip: Collection[int] = ()) -> Glimmer | None:
+        """A glimmer from before today, at random, that reads as one and is not in `skip`;
+        from today when nothing was saved before; None when none reads as one."""
         today = self.store.day_of(now)
         every = self.store.all()
         past = [g for g in every if g.day < today] or every
+        if skip:
+            past = [g for g in past if g.id not in skip]
         self.rng.shuffle(past)  # the first that reads as a glimmer: few are ever screened
-        glimmer = next((g for g in past if self.screen.is_readable(g.text)), None)
-        return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent,
-                     heard=glimmer)
+        return next((g for g in past if self.screen.is_readable(g.text)), None)
 
     def _on_last(self, match: Match, text: str, now: datetime, confidence: float | None,
                  source: str) -> Reply:
@@ -579,21 +586,15 @@ class Dialogue:
                     source: str) -> Reply:
         """Another glimmer from before, one not read aloud here yet; when every one has
         been, they start again."""
-        today = self.store.day_of(now)
-        every = self.store.all()
-        past = [g for g in every if g.day < today] or every
-        fresh = [g for g in past if g.id not in self._heard_ids]
-        self.rng.shuffle(fresh)  # once all were heard, they start again
-        glimmer = next((g for g in fresh if self.screen.is_readable(g.text)), None)
-        if glimmer is not None or not past:
-            return Reply((one_glimmer(glimmer, today, self.language.phrases),), match.intent,
-                         heard=glimmer)
-        self._heard_ids.clear()
-        again = self._on_random(match, text, now, confidence, source)
-        if again.heard is None:
-            return again
-        return Reply((self._say("another_none", text=again.text),), match.intent,
-                     heard=again.heard)
+        glimmer = self._from_before(now, skip=self._heard_ids)
+        said = one_glimmer(glimmer, self.store.day_of(now), self.language.phrases)
+        if glimmer is None and self._heard_ids:
+            self._heard_ids.clear()  # once all were heard, they start again
+            glimmer = self._from_before(now)
+            if glimmer is not None:
+                said = self._say("another_none", text=one_glimmer(
+                    glimmer, self.store.day_of(now), self.language.phrases))
+        return Reply((said,), match.intent, heard=glimmer)
 
     def _on_reflect(self, match: Match, text: str, now: datetime, confidence: float | None,
                     source: str) -> Reply:
