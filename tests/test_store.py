@@ -252,3 +252,27 @@ def test_a_long_history_stays_in_order(store):
     assert [g.text for g in store.between(date(2024, 1, 10), date(2024, 1, 12))] == [
         "day 9", "day 10", "day 11",
     ]
+
+
+def test_all_follows_every_change_here_and_in_another_process(tmp_path):
+    """all() keeps what it found while nothing changed; every change shows at once."""
+    path, evening = tmp_path / "glimmers.json", at(27, 19)
+    store, other = GlimmerStore.open(path), GlimmerStore.open(path)
+    first = store.add("warm tea", at=evening)
+    second = store.add("the robin", at=evening + timedelta(minutes=1))
+    assert [g.text for g in store.all()] == ["warm tea", "the robin"]
+    store.all().clear()  # what it returns is the caller's own
+    assert [g.text for g in store.all()] == ["warm tea", "the robin"]
+    store.delete(first.id, at=evening)
+    assert [g.text for g in store.all()] == ["the robin"]
+    store.undo()
+    store.change(second.id, text="the robin singing")
+    assert [g.text for g in store.all()] == ["warm tea", "the robin singing"]
+    assert [g.text for g in other.all()] == ["warm tea", "the robin singing"]
+    other.add("clean sheets", at=evening + timedelta(minutes=2))
+    other.delete(first.id, at=evening)
+    assert [g.text for g in store.all()] == ["the robin singing", "clean sheets"]
+    store.import_glimmers([Glimmer(id=99, text="fresh bread", created_at=evening,
+                                   day=evening.date())])
+    assert "fresh bread" in [g.text for g in other.all()]
+    assert "fresh bread" in [g.text for g in store.all()]

@@ -571,8 +571,14 @@ class Dialogue:
         past = [g for g in every if g.day < today] or every
         if skip:
             past = [g for g in past if g.id not in skip]
-        self.rng.shuffle(past)  # the first that reads as a glimmer: few are ever screened
-        return next((g for g in past if self.screen.is_readable(g.text)), None)
+        # Drawn one at a time until one reads as a glimmer: few are ever screened, and
+        # none of thousands is shuffled for nothing.
+        for left in range(len(past), 0, -1):
+            drawn = self.rng.randrange(left)
+            glimmer, past[drawn] = past[drawn], past[left - 1]
+            if self.screen.is_readable(glimmer.text):
+                return glimmer
+        return None
 
     def _on_last(self, match: Match, text: str, now: datetime, confidence: float | None,
                  source: str) -> Reply:
