@@ -260,16 +260,21 @@ def main() -> int:
           f"{statistics.median(calm):.1f} | {percentile(calm, 0.99):.1f} | |")
     added = rows[0][2] - statistics.median(base)
     ten_p99 = rows[1][3]
-    growth = samples[-1] - samples[1]
     pressure = Path("/proc/pressure/cpu")
     if pressure.is_file():  # how much others wanted the CPU meanwhile (Linux PSI)
         print("\nCPU pressure: " + pressure.read_text().splitlines()[0])
-    print(f"\nmemory over {args.memory:,} sentences (10 satellites): "
-          + ", ".join(f"{mb:.0f}" for mb in samples) + " MB")
     print(f"p99 at 10 satellites {ten_p99:.1f} ms (target <= {TARGET_P99_MS:.0f}): "
           f"{'met' if ten_p99 <= TARGET_P99_MS else 'MISSED'}")
+    calm_p99 = percentile(calm, 0.99)
+    print(f"p99 at 10 satellites, each speaking every {PACE_SECONDS:.0f} s: {calm_p99:.1f} ms "
+          f"(target <= {TARGET_P99_MS:.0f}): {'met' if calm_p99 <= TARGET_P99_MS else 'MISSED'}")
     print(f"added over in-process p50 {added:+.1f} ms (target <= {TARGET_ADDED_MS:.0f}): "
           f"{'met' if added <= TARGET_ADDED_MS else 'MISSED'}")
+    if len(samples) < 2:  # --memory 0: no memory run
+        return 0
+    growth = samples[-1] - samples[1]
+    print(f"\nmemory over {args.memory:,} sentences (10 satellites): "
+          + ", ".join(f"{mb:.0f}" for mb in samples) + " MB")
     kept = samples[-1] - fresh_mb
     print(f"memory after the first tenth to the end {growth:+.1f} MB, while the file grew to "
           f"{grown:.1f} MB; a new service on that file, warmed alike: {fresh_mb:.0f} MB")
