@@ -97,6 +97,7 @@ class Reply:
     deleted: Glimmer | None = None
     restored: Glimmer | None = None
     heard: Glimmer | None = None  # the glimmer read aloud last (what "delete that" then means)
+    changed_from: Glimmer | None = None  # as it was before this reply changed it (for "undo")
     problem: str | None = None  # what went wrong, for the screen (the words stay gentle)
     pauses: tuple[float, ...] = ()  # seconds of quiet after each part (none if left out)
 
@@ -804,6 +805,8 @@ class Dialogue:
     def _delete_last(self, text: str, now: datetime) -> Reply:
         undo = says_undo(text, self.language.lexicon)
         just_saved = self._last_reply is not None and self._last_reply.saved is not None
+        if undo and self._last_reply is not None and self._last_reply.changed_from is not None:
+            return self._change_back(self._last_reply)  # "undo" right after a change
         if undo and not just_saved:
             restored = self._bring_back()
             if restored is not None:
@@ -866,7 +869,7 @@ class Dialogue:
                 return Reply((self._say("glimmer_gone"),), "correct_last")
             return self._confirm_correct(fresh, said, now)
         return Reply((self._say("correct_done", text=as_said(changed.text)),), "correct_last",
-                     heard=changed)
+                     heard=changed, changed_from=target)
 
     def _tag(self, target: Glimmer, tag: str) -> Reply:
         if tag in target.tags:
@@ -874,7 +877,21 @@ class Dialogue:
         changed = self.store.change(  # made from its tags as they are now, under the lock
             target.id, tags=lambda had: had if tag in had else (*had, tag))
         return Reply((self._say("tag_done", tag=tag, text=as_said(changed.text)),), "tag_last",
-                     heard=changed)
+                     heard=changed, changed_from=target)
+
+    def _change_back(self, done: Reply) -> Reply:
+        """Undo the change just made: its old words back, and the tags it added taken off
+        (other tags, given meanwhile elsewhere, stay); unless it was changed again since."""
+        before, after = done.changed_from, done.heard
+        assert before is not None and after is not None
+        added = set(after.tags) - set(before.tags)
+        try:
+            back = self.store.change(before.id, text=before.text, expect=after.text,
+                                     tags=lambda had: tuple(t for t in had if t not in added))
+        except (Changed, NotFound):
+            return Reply((self._say("undo_nothing"),), "delete_last")
+        return Reply((self._say("undo_change", text=as_said(back.text)),), "delete_last",
+                     heard=back)
 
     def _bring_back(self) -> Glimmer | None:
         """Undo, step by step back through every deletion, wherever it was made (`delete`
