@@ -178,7 +178,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         short, short_said, captures, capture_said, silence = recordings(folder)
-        (folder / "settings.toml").write_text("")  # defaults, whatever the user has set
+        # Defaults, whatever the user has set, but no evening offer: after 20:30 on the real
+        # clock it would come first and leave a question open, and every turn would wait long
+        (folder / "settings.toml").write_text('reflection_time = "off"\n')
         env = {**os.environ, "VOICE_GLIMMERS_DB": str(folder / "g.json"),
                "VOICE_GLIMMERS_CONFIG": str(folder / "settings.toml"), "BENCH_TMP": tmp}
         bare_short, bare_caps = bare_finals(model, short), bare_finals(model, captures)
