@@ -17,6 +17,7 @@ from voice_glimmers.app.settings import Settings, intents_dir
 from voice_glimmers.core.heard import Partial, Utterance, Word
 from voice_glimmers.dialogue.conversation import Dialogue
 from voice_glimmers.language.bundle import Language
+from voice_glimmers.language.registry import Kind
 from voice_glimmers.listen.gate import Gate
 from voice_glimmers.listen.turns import EndOfSpeech, Turn, TurnTaker, conversation_turns
 from voice_glimmers.store.glimmer_store import GlimmerStore
@@ -264,3 +265,48 @@ def test_every_event_carries_the_audio_seconds_it_came_at(language):
     finals = [e["audio_s"] for e in events if e["type"] == "final"]
     assert finals == pytest.approx([2.0, 5.0], abs=0.11)
     assert events[-1]["type"] == "stopped" and events[-1]["audio_s"] == pytest.approx(8.0)
+
+
+@pytest.fixture(scope="module")
+def understood(language):
+    """The understanding `listen` uses: the templates and the sentence model (meaning)."""
+    from voice_glimmers.app.context import load_likeness, load_meaning
+
+    return load_likeness(language), load_meaning(language)
+
+
+def conversation_with_meaning(language, understood, *, wake="glimmer"):
+    likeness, meaning = understood
+    assert meaning is not None, "the sentence model is part of the install"
+    dialogue = Dialogue(GlimmerStore.in_memory(), language, Settings(wake_word=wake),
+                        likeness=likeness, meaning=meaning)
+    gate = Gate(dialogue.wake)
+    return dialogue, conversation_turns(dialogue, language.registry.kind, gate.has_wake_word,
+                                        lambda: NOW)
+
+
+def test_a_request_read_only_from_its_meaning_waits_the_long_silence(language, understood):
+    """The sentence model reads the first half of this moment as a request for a glimmer
+    (the templates read the wake word and a moment being told): a guess, so the turn
+    waits, and the pause does not cut the moment in two."""
+    dialogue, turns = conversation_with_meaning(language, understood)
+    first = "glimmer remind me of the nice things from lately"
+    match = dialogue.understand(first, NOW)
+    assert match is not None and language.registry.kind(match.intent) is Kind.REQUEST, match
+    assert turns(first) is Turn.OPEN
+    words = said(first, 0.8, "my neighbour waved at me")
+    out, _ = run(words, turns)
+    assert [u.text for u, _ in out] == [f"{first} my neighbour waved at me"]
+    assert LONG - 1e-6 <= out[0][1] - words[-1].end <= LONG + BLOCK + 1e-6
+
+
+@pytest.mark.parametrize("text", ["glimmer what were my glimmers today", "glimmer delete that",
+                                  "glimmer stop listening", "glimmer what can i say"])
+def test_a_request_the_templates_read_still_ends_after_the_short_silence(language, understood,
+                                                                         text):
+    _, turns = conversation_with_meaning(language, understood)
+    assert turns(text) is Turn.COMPLETE
+    words = said(text)
+    out, _ = run(words, turns)
+    assert [u.text for u, _ in out] == [text]
+    assert out[0][1] - words[-1].end <= SHORT + BLOCK + 1e-6
