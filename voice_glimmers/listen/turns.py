@@ -228,8 +228,10 @@ class TurnTaker:
         an open capture is held, to be joined to what follows a pause."""
         words = self._held + tuple(w for h in heard if isinstance(h, Utterance)
                                    for w in h.words)
-        if (words and self._kind(words) is Turn.OPEN
-                and not self.policy.has_ended(Turn.OPEN, self._silence(words))):
+        # the long silence asked first: once it is over, the words are not read again
+        # (the reading costs time between Vosk's final and the reply)
+        if (words and not self.policy.has_ended(Turn.OPEN, self._silence(words))
+                and self._kind(words) is Turn.OPEN):
             self._held = words
             self._feeding = feeding  # a pause: silence waits unfed, as between turns
             return []
