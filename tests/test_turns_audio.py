@@ -119,3 +119,72 @@ def test_long_silence_is_not_decoded_and_the_first_word_is_kept(tmp_path, model)
     assert ours[0][0].words[0].word == bare[0][0].words[0].word == WAKE
     assert abs(ours[0][0].start - bare[0][0].start) < 0.05  # times as Vosk's, silence counted
     assert turn_taker.fed_seconds < 8.0, turn_taker.fed_seconds  # of 35 s of audio
+
+
+def test_the_detector_counts_silence_from_the_end_of_the_sound(tmp_path):
+    """WebRTC says "speech" for about 0.1 s after the sound stops (its hangover): that
+    is silence, so a pause is measured as long as it is, and never longer."""
+    sound = speech(tmp_path, "따뜻한 차 한 잔이 참 좋았어요")
+    audio = quiet(1.0) + sound + quiet(1.5)
+    sound_end = (len(quiet(1.0)) + len(sound)) / 2 / RATE
+    detector = SpeechDetector()
+    fed, seen = 0, []
+    for at in range(0, len(audio), BLOCK):
+        block = audio[at:at + BLOCK]
+        fed += len(block)
+        detector.hears_speech(block)
+        position = fed / 2 / RATE
+        if position > sound_end:
+            seen.append((position - sound_end, detector.silence))
+    assert all(silence <= true + 1e-6 for true, silence in seen), seen  # never longer
+    true, silence = seen[-1]
+    assert true - 0.03 <= silence, seen[-1]  # the sound's end to within a frame or so
+
+
+@pytest.mark.parametrize("lead", [1.0, 1.025, 1.05, 1.075])
+def test_a_pause_of_the_long_silence_is_kept_and_the_capture_ends_a_long_silence_after_it(
+        tmp_path, model, lead):
+    """A 1.0 s pause (the long silence) stays whole wherever the 0.1 s blocks fall, and
+    the capture ends one long silence after its sound, plus at most a block and a frame:
+    not another 0.1 s for the detector's hangover."""
+    first = speech(tmp_path, f"{WAKE} 따뜻한 차 한 잔이")
+    rest = speech(tmp_path, "참 좋았어요")
+    long = Settings().long_silence_seconds
+    audio = quiet(lead) + first + quiet(long) + rest + quiet(3.0)
+    sound_end = (len(audio) - len(quiet(3.0))) / 2 / RATE
+    ours = finals(taker(model), audio)
+    assert len(ours) == 1, [u.text for u, _ in ours]
+    assert ours[0][0].text.startswith(WAKE)
+    after = ours[0][1] - sound_end
+    assert long - 1e-6 <= after <= long + 0.1 + 0.02 + 1e-6, after
+
+
+class FedFrom(VoskTranscriber):
+    """The real recogniser, noting where the audio it was given (not skipped) began."""
+
+    first_fed: float | None = None
+
+    def accept(self, frame):
+        if self.first_fed is None:
+            self.first_fed = self.position
+        return super().accept(frame)
+
+
+def test_a_second_of_the_room_is_fed_before_the_sound(tmp_path, model):
+    """After each turn's FinalResult Vosk starts its features afresh; they settle on the
+    second of the room kept before speech (with half a second it heard 4-5% fewer words
+    than bare Vosk, README), and the silence before that is not decoded."""
+    sound = speech(tmp_path, f"{WAKE} 비 냄새가 참 좋았어요")
+    audio = quiet(5.0) + sound + quiet(3.0)
+    recogniser = FedFrom(model)
+    settings = Settings(wake_word=WAKE)
+    dialogue = Dialogue(GlimmerStore.in_memory(), Language.from_dir(intents_dir() / "en"),
+                        settings)
+    turns = conversation_turns(dialogue, dialogue.language.registry.kind,
+                               Gate(dialogue.wake).has_wake_word, datetime.now)
+    ours = finals(TurnTaker(recogniser, SpeechDetector(),
+                            EndOfSpeech(settings.short_silence_seconds,
+                                        settings.long_silence_seconds), turns), audio)
+    assert len(ours) == 1 and ours[0][0].words[0].word == WAKE
+    assert recogniser.first_fed is not None
+    assert 0.9 - 0.02 <= 5.0 - recogniser.first_fed <= 1.0 + 1e-6, recogniser.first_fed
