@@ -15,11 +15,18 @@ _GAP = ""  # stands in for a word taken out by an except phrase: matches nothing
 
 
 def _forms(word: str, endings: tuple[str, ...]) -> frozenset[str]:
-    """A word and the few endings people add to it (cat, cats; walk, walking, walked)."""
+    """A word and the few endings people add to it (cat, cats; walk, walking, walked).
+
+    An ending written "ed>e" is put back as the part after ">" (smiled -> smile): a
+    bare "d" would also make crowd a crow and shed a she."""
     forms = {word}
     for ending in endings:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             forms.add(word[: -len(ending)])
+        elif ">" in ending:
+            cut, _, back = ending.partition(">")
+            if word.endswith(cut) and len(word) - len(cut) >= 3:
+                forms.add(word[: -len(cut)] + back)
     return frozenset(forms)
 
 
