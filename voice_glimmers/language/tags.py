@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO
 
@@ -39,6 +40,11 @@ class TagRule:
     unless_tags: tuple[str, ...] = ()  # a sure or maybe word of these tags: likewise
     excepts: tuple[tuple[str, ...], ...] = ()  # phrases whose words bring nothing here
     not_after: frozenset[str] = frozenset()  # right after one of these, a word brings nothing
+
+    @cached_property
+    def except_texts(self) -> tuple[str, ...]:
+        """The except phrases as they are matched (" with a space either side ")."""
+        return tuple(" " + " ".join(words) + " " for words in self.excepts)
 
 
 _RULE_KEYS = ("words", "maybe", "unless", "unless_tags", "except", "not_after")

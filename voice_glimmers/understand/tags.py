@@ -14,12 +14,15 @@ from voice_glimmers.language.tags import Cues, TagRule, TagVocabulary
 _GAP = ""  # stands in for a word taken out by an except phrase: matches nothing
 
 
-def _forms(word: str, endings: tuple[str, ...]) -> frozenset[str]:
-    """A word and the few endings people add to it (cat, cats; walk, walking, walked)."""
+def _forms(word: str, endings: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    """A word and the few endings people add to it (cat, cats; walk, walking, walked).
+
+    An ending written "ed>e" is put back as the part after ">" (smiled -> smile): a
+    bare "d" would also make crowd a crow and shed a she."""
     forms = {word}
-    for ending in endings:
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            forms.add(word[: -len(ending)])
+    for cut, back in endings:
+        if word.endswith(cut) and len(word) - len(cut) >= 3:
+            forms.add(word[: -len(cut)] + back)
     return frozenset(forms)
 
 
@@ -34,13 +37,16 @@ class _Glimmer:
     @classmethod
     def from_text(cls, text: str, endings: tuple[str, ...]) -> _Glimmer:
         words = plain_words(text)
-        return cls(words, [_forms(w, endings) for w in words])
+        pairs = tuple((cut, back) for cut, _, back in (e.partition(">") for e in endings))
+        return cls(words, [_forms(w, pairs) for w in words])
 
-    def without(self, phrases: tuple[tuple[str, ...], ...]) -> _Glimmer:
-        """The same glimmer with the words of these phrases taken out."""
+    def without(self, phrases: tuple[tuple[str, ...], ...],
+                texts: tuple[str, ...]) -> _Glimmer:
+        """The same glimmer with the words of these phrases (written out as `texts`)
+        taken out."""
         taken: set[int] = set()
-        for phrase in phrases:
-            if " " + " ".join(phrase) + " " not in self.joined:
+        for phrase, text in zip(phrases, texts, strict=True):
+            if text not in self.joined:
                 continue
             size = len(phrase)
             for i in range(len(self.words) - size + 1):
@@ -73,7 +79,7 @@ def tag_text(text: str, vocabulary: TagVocabulary) -> tuple[str, ...]:
     sure: dict[str, bool] = {}
     maybe: dict[str, bool] = {}
     for tag, rule in vocabulary.rules.items():
-        seen = whole.without(rule.excepts).without_after(rule.not_after)
+        seen = whole.without(rule.excepts, rule.except_texts).without_after(rule.not_after)
         sure[tag] = seen.has(rule.sure)
         maybe[tag] = not sure[tag] and seen.has(rule.maybe)
     return tuple(tag for tag, rule in vocabulary.rules.items()
