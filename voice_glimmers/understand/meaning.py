@@ -30,7 +30,6 @@ from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.protocols import Likeness
 from voice_glimmers.core.words import plain_words
 from voice_glimmers.language.intents import Intents
-from voice_glimmers.language.phrase_table import Phrase
 from voice_glimmers.language.registry import Kind
 from voice_glimmers.understand.matcher import is_query
 from voice_glimmers.understand.when import find_when
@@ -58,11 +57,7 @@ def meaning_examples(
     `other` kinds (meaning.yaml: "something_else", requests no intent does yet; words
     most like one of those are asked about, never saved)."""
     by_intent: dict[str, list[str]] = {}
-    table = intents.table
-    phrases: list[Phrase] = [*table.plain, *(p for group in (*table.heads.values(),
-                                                             *table.tails.values())
-                                            for p in group[0])]
-    for phrase in phrases:
+    for phrase in intents.table.phrases():
         text = " ".join(w for w in phrase.words if w != intents.wake_word)
         if text:
             by_intent.setdefault(phrase.intent, []).append(text)
