@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -413,6 +414,15 @@ def test_doctor_checks_the_port(served, tmp_path):
     other.listen()
     threading.Thread(target=lambda: other.accept()[0].sendall(b"HTTP/1.0 400 Bad\r\n\r\n"),
                      daemon=True).start()
+    line = _doctor_serve_line(f"tcp://127.0.0.1:{other.getsockname()[1]}", tmp_path)
+    assert "needs care" in line and "another program listens" in line
+
+    def reset() -> None:  # accept, then drop the connection at once with a reset
+        conn = other.accept()[0]
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+    threading.Thread(target=reset, daemon=True).start()
     line = _doctor_serve_line(f"tcp://127.0.0.1:{other.getsockname()[1]}", tmp_path)
     other.close()
     assert "needs care" in line and "another program listens" in line

@@ -391,9 +391,13 @@ def probe(host: str, port: int, timeout: float = 2.0) -> str:
     program (a GlimmersError)."""
     from wyoming.client import AsyncTcpClient
 
+    connected = False
+
     async def ask() -> Event | None:
+        nonlocal connected
         async with AsyncTcpClient(host, port, connect_timeout=timeout,
                                   read_timeout=timeout) as client:
+            connected = True
             await client.write_event(Describe().event())
             return await client.read_event()
 
@@ -403,7 +407,11 @@ def probe(host: str, port: int, timeout: float = 2.0) -> str:
     except ConnectionRefusedError:
         return f"nothing listens on {where} yet: 'voice-glimmers serve' can start there"
     except (OSError, asyncio.TimeoutError) as err:
-        raise GlimmersError(f"{where} cannot be reached ({type(err).__name__})") from None
+        if not connected:
+            raise GlimmersError(f"{where} cannot be reached ({type(err).__name__})") from None
+        # Something accepted the connection, then dropped or reset it without answering
+        # Describe: a program listens there, and it is not voice-glimmers.
+        event = None
     if event is not None and Info.is_type(event.type):
         for program in Info.from_event(event).handle:
             if program.name == "voice-glimmers":
