@@ -135,3 +135,32 @@ def test_a_classifier_made_for_other_sentences_is_never_trained_at_start(tmp_pat
     assert _meaning_is_trained(examples, ENGLISH / "meaning.npz", tmp_path)
     changed = {**examples, "something_else": (*examples["something_else"], "a new request")}
     assert not _meaning_is_trained(changed, ENGLISH / "meaning.npz", tmp_path)
+
+
+@pytest.mark.parametrize("text", [
+    "glimmer of hope that one was a lovely film",
+    "glimmers are the opposite of triggers apparently",
+    "glimmer is my favourite character in the cartoon",
+])
+def test_the_word_talked_about_is_no_glimmer_and_nothing_to_ask(text, language, meaning):
+    """The templates read no glimmer after the wake word here ("glimmer of ..."): the
+    sentence model does not turn it into a question about saving it either."""
+    assert said(text, language, meaning) is None
+
+
+@pytest.mark.parametrize("said_text, kept", [
+    ("save this one please the nurse held my hand", "the nurse held my hand"),
+    ("write this down for me the milkman knew my name", "the milkman knew my name"),
+    ("heres one for you my husband brought me tea", "my husband brought me tea"),
+    ("let me think um i suppose the fire was lit", "the fire was lit"),
+    ("now then a young lad gave up his seat", "a young lad gave up his seat"),
+    ("i dont know if this counts but the bus driver waved", "the bus driver waved"),
+    ("saved the day", "saved the day"),  # only starts like one
+    ("i suppose", "i suppose"),  # nothing after it: the words are kept as said
+])
+def test_lead_ins_one_after_another_are_not_kept(said_text, kept, language):
+    from voice_glimmers.core.words import plain_words
+    from voice_glimmers.understand.utterance import strip_lead_in
+
+    text = " ".join(w for w in plain_words(said_text) if w not in language.intents.hesitations)
+    assert strip_lead_in(text, language.lexicon) == kept

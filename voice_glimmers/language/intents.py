@@ -27,6 +27,7 @@ from voice_glimmers.language.registry import Registry
 
 EXPANSIONS_PER_TEMPLATE = 150  # templates with more ways of saying them are sampled
 WORD_LISTS = ("skip_words", "hesitations", "not_glimmer_starts", "not_query_starts",
+              "word_talked_about",
               "lead_ins", "tail_offs", "softeners", "time_links", "place_words",
               "sentence_end_words", "sentence_end_after")
 Node = Any  # str | ("seq" | "alt" | "opt", tuple[Node, ...]); "opt" ends with ""
@@ -52,6 +53,7 @@ class Intents:
     hesitations: frozenset[str] = field(repr=False)
     not_glimmer_starts: frozenset[str] = field(repr=False)
     not_query_starts: frozenset[str] = field(repr=False)
+    word_talked_about: frozenset[str] = field(repr=False)  # "glimmer of hope": not asked
     misheard: dict[str, str] = field(repr=False)
     lead_ins: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by first word
     tail_offs: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)  # by last, reversed
@@ -168,6 +170,7 @@ def load_streams(streams: Sequence[IO[str]], registry: Registry | None = None,
         hesitations=words("hesitations"),
         not_glimmer_starts=words("not_glimmer_starts"),
         not_query_starts=words("not_query_starts"),
+        word_talked_about=words("word_talked_about"),
         misheard={str(k): str(v) for k, v in merged.get("misheard", {}).items()},
         lead_ins=_by_first_word([*merged.get("skip_words", ()), *merged.get("lead_ins", ())]),
         tail_offs=_by_first_word([*merged.get("skip_words", ()), *merged.get("tail_offs", ())],

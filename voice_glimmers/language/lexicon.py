@@ -28,6 +28,7 @@ class Lexicon:
     answer_openers: tuple[Phrase, ...]
     capture_lead_ins: tuple[Phrase, ...]  # longest first
     capture_courtesy: frozenset[str]
+    capture_courtesy_after: tuple[Phrase, ...]  # longest first
     undo_words: frozenset[str]
     thanks: frozenset[Phrase]
     goodnight: frozenset[Phrase]

@@ -343,6 +343,9 @@ def _slots(
         if (name == "text" and free and words[free[0]] in intents.not_glimmer_starts
                 and not _said_straight_after_wake_word(words, free[0], intents)):
             return None  # "what is a glimmer", "a glimmer of hope": not a glimmer to save
+        if name == "query" and free:  # "the ones about ireland for me": look for "ireland"
+            free = free[:len(free) - _starts_with([words[i] for i in reversed(free)],
+                                                   intents.tail_offs)]
         if name == "query" and free and words[free[0]] in intents.not_query_starts:
             return None  # "was there a glimmer of recognition": not a search
         if name == "query" and not is_query([words[i] for i in free if i not in timed]):

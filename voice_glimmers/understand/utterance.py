@@ -47,6 +47,9 @@ def understand_said(
     if found is None:
         return match
     intent, slots, score = found
+    if (match is None and intents.registry.kind(intent) is Kind.CAPTURE
+            and plain_words(rest)[0] in intents.word_talked_about):
+        return None  # "glimmer of hope", "glimmers are ...": the word, not a moment to ask about
     return Match(intent, slots, score, text)
 
 
@@ -117,6 +120,7 @@ def is_thinking(text: str, lexicon: Lexicon) -> bool:
     return bool(words) and (not rest or rest in lexicon.thinking)
 
 
+LEAD_INS_AT_MOST = 3  # "um, let me think, i suppose, the fire was lit"
 TAG_WORDS = 3  # a tag of their own is a word or a few ("family", "day out")
 TAG_LETTERS = 40  # and short: it travels in every export
 
@@ -131,11 +135,23 @@ def tag_of(said: str, lexicon: Lexicon, wake_words: frozenset[str] = frozenset()
 
 
 def strip_lead_in(text: str, lexicon: Lexicon) -> str:
-    """'please save the dog barking' -> 'the dog barking': the glimmer without the asking."""
+    """'please save the dog barking' -> 'the dog barking': the glimmer without the asking.
+    Lead-ins may follow each other ("let me think, i suppose the fire was lit")."""
+    for _ in range(LEAD_INS_AT_MOST):
+        kept = _strip_one_lead_in(text, lexicon)
+        if kept == text:
+            break
+        text = kept
+    return text
+
+
+def _strip_one_lead_in(text: str, lexicon: Lexicon) -> str:
     found = tokens(text)
     words = [t.word for t in found]
     first = 1 if words[:1] and words[0] in lexicon.capture_courtesy else 0
     size = starts_with(words[first:], lexicon.capture_lead_ins)
+    if size:
+        size += starts_with(words[first + size:], lexicon.capture_courtesy_after)
     if not size or first + size >= len(found):
         return text
     end = found[first + size - 1].end

@@ -101,8 +101,8 @@ _PATTERN = re.compile(
             r"(?:(?P<weekend_rel>last|past|previous|this|the) )?(?P<weekend>weekend)",
             r"(?P<month_alone>" + "|".join(_ALONE_MONTHS) + ")",
             r"(?P<all>all together|altogether|in total|all|everything|ever|all time|any time"
-            r"|since i (?:started|began|first started)|since the (?:start|beginning)"
-            r"|from the (?:start|beginning)|since day 1)",
+            r"|since i (?:started|began|first started)|since the (?:very )?(?:start|beginning)"
+            r"|from the (?:very )?(?:start|beginning)|since day 1)",
         ]
     )
     + r")\b"
@@ -279,8 +279,8 @@ def find_when(text: str, today: date, *, week_start: int = 0) -> WhenSpan | None
 
     "since monday" runs from that day to today. The leftmost time expression
     wins, except that "all"/"everything"/"ever" only count when nothing more
-    specific is said. A day that does not exist
-    ("february thirtieth") gives None.
+    specific is said (and of those, the longest: "all of them from the very start").
+    A day that does not exist ("february thirtieth") gives None.
     """
     tokens = plain_words(text)
     normalised, origin = _normalise(tokens)
@@ -289,7 +289,8 @@ def find_when(text: str, today: date, *, week_start: int = 0) -> WhenSpan | None
     candidates = specific or matches
     if not candidates:
         return None
-    chosen = candidates[0]
+    # all time said more than one way ('all of them from the very start'): the longest way
+    chosen = candidates[0] if specific else max(candidates, key=lambda m: m.end() - m.start())
     try:
         found = _resolve(chosen, today, week_start % 7)
     except (OverflowError, ValueError):
