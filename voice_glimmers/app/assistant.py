@@ -41,11 +41,13 @@ def _language(ctx: Context):
 
 def _dialogue(ctx: Context, store, language, *, question_timeout: float | None,
               typed: bool = False):
-    from voice_glimmers.app.context import load_likeness, load_meaning
+    from voice_glimmers.app.context import load_likeness, load_meaning, load_senses
     from voice_glimmers.dialogue.conversation import Dialogue
 
+    meaning = load_meaning(language)
     return Dialogue(store, language, ctx.settings, question_timeout=question_timeout,
-                    likeness=load_likeness(language), meaning=load_meaning(language),
+                    likeness=load_likeness(language), meaning=meaning,
+                    senses=load_senses(language, meaning.likeness if meaning else None),
                     typed=typed)
 
 
@@ -483,7 +485,7 @@ def cmd_serve(ctx: Context) -> int:
     from dataclasses import replace
 
     from voice_glimmers import __version__
-    from voice_glimmers.app.context import load_likeness
+    from voice_glimmers.app.context import load_likeness, load_senses
     from voice_glimmers.app.settings import intents_dir
     from voice_glimmers.dialogue.conversation import Dialogue
     from voice_glimmers.language.bundle import Language
@@ -524,10 +526,12 @@ def cmd_serve(ctx: Context) -> int:
     screen = Screen(language.signs, language.lexicon, likeness,
                     WakeWord.of(None, language).words)
     screen.judge("the smell of rain")  # the sentence model's first run is slow: not on a guest
+    senses = load_senses(language)
     store = ctx.open_store()
 
     def make(room: str) -> Dialogue:
         return Dialogue(store, language, settings, likeness=likeness, screen=screen, room=room,
+                        senses=senses,
                         question_timeout=settings.question_timeout_seconds,
                         read_backs=settings.satellite_read_backs)
 

@@ -15,7 +15,7 @@ from voice_glimmers.core.clock import Clock, PinnedClock, parse_moment, system_c
 from voice_glimmers.core.errors import GlimmersError
 
 if TYPE_CHECKING:
-    from voice_glimmers.core.protocols import Likeness
+    from voice_glimmers.core.protocols import Likeness, Senses
     from voice_glimmers.language.bundle import Language
     from voice_glimmers.store.glimmer_store import GlimmerStore
     from voice_glimmers.understand.meaning import Meaning
@@ -137,6 +137,23 @@ def load_meaning(language: Language) -> Meaning | None:
               file=sys.stderr)
         return None
     return Meaning.of(likeness, examples)
+
+
+def load_senses(language: Language, likeness: object = None) -> Senses | None:
+    """The tags' model (intents/<lang>/tags_model.npz, made by tools/train-tags), reading
+    the vectors of `likeness` when it is over the same (plain) encoder, such as the layer
+    that generalises, so a glimmer it has just read is not encoded again. None (the word
+    lists alone tag) when the sentence model is not installed or the file is not there or
+    was made for other tags (in the log: run tools/train-tags)."""
+    from voice_glimmers.app.settings import intents_dir
+    from voice_glimmers.encoder.minilm import EncoderMissing
+    from voice_glimmers.encoder.tagger import MODEL_FILE, senses_for
+
+    try:
+        return senses_for(intents_dir() / language.intents.language / MODEL_FILE,
+                          tuple(language.tags.rules), likeness)
+    except EncoderMissing:  # said in one line already, by the screen
+        return None
 
 
 def load_screen(settings: Settings) -> tuple[Language, Screen]:

@@ -178,15 +178,15 @@ def _screened(text: str, settings,
     kept (one line, see _refusal) or None, and their senses. A broken language file never
     stops a save: it is logged, and the words are kept untagged."""
     try:
-        from voice_glimmers.app.context import load_screen
-        from voice_glimmers.understand.tags import tag_text
+        from voice_glimmers.app.context import load_screen, load_senses
+        from voice_glimmers.understand.tags import tags_of
 
         language, screen = load_screen(settings)
     except GlimmersError as err:
         _LOGGER.warning("keeping words without the screen or tags: %s", err)
         return None, ()
     refused = _refusal(screen.judge(text).content, settings.crisis_message, editing)
-    return refused, () if refused else tag_text(text, language.tags)
+    return refused, () if refused else tags_of(text, language.tags, load_senses(language))
 
 
 def _refusal(content, crisis_message: str, editing: int | None = None) -> str | None:

@@ -6,7 +6,7 @@ Each has a real version (voice/, store/) and a memory or file version for tests
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Protocol
 
@@ -73,6 +73,16 @@ class Store(Protocol):
     def change(self, glimmer_id: int, *, text: str | None = None,
                tags: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None,
                expect: str | None = None) -> Glimmer: ...
+
+
+class Senses(Protocol):
+    """How likely a glimmer touches each tag, by its meaning (encoder.tagger.Senses), and
+    per tag the (alone, with its words) probabilities from which a tag is given."""
+
+    @property
+    def thresholds(self) -> Mapping[str, tuple[float, float]]: ...
+
+    def of(self, texts: list[str]) -> list[dict[str, float]]: ...
 
 
 class Likeness(Protocol):

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from voice_glimmers.core.days import DateRange
 from voice_glimmers.core.errors import Changed, InvalidText, NotFound, StoreError
 from voice_glimmers.core.glimmer import MAX_TEXT_LENGTH, Glimmer, validate_text
-from voice_glimmers.core.protocols import Likeness, Store
+from voice_glimmers.core.protocols import Likeness, Senses, Store
 from voice_glimmers.core.words import plain_words, tokens
 from voice_glimmers.dialogue.reflection import (
     ReflectionLeft,
@@ -43,7 +43,7 @@ from voice_glimmers.understand.matcher import MAX_WORDS, Match
 from voice_glimmers.understand.meaning import UNSURE, Meaning
 from voice_glimmers.understand.moment import date_of_words
 from voice_glimmers.understand.screen import Content, Screen, Verdict
-from voice_glimmers.understand.tags import tag_text
+from voice_glimmers.understand.tags import tags_of
 from voice_glimmers.understand.utterance import (
     as_said,
     is_thinking,
@@ -167,6 +167,7 @@ class Dialogue:
         read_backs: bool = True,
         typed: bool = False,
         meaning: Meaning | None = None,
+        senses: Senses | None = None,
     ) -> None:
         """`room` names one of several conversations sharing the store (a satellite): then
         "delete that" and undo reach only what this conversation saved and deleted.
@@ -174,7 +175,8 @@ class Dialogue:
         still works. `screen` may be shared between conversations (its verdicts are pure).
         `typed` (chat): every line is addressed to the assistant, wake word or not, and
         help speaks of typing, not of speaking.
-        `meaning` is the layer that generalises (understand.meaning); None: templates alone."""
+        `meaning` is the layer that generalises (understand.meaning); None: templates alone.
+        `senses` is the tags' model (encoder.tagger); None: the tag words alone tag."""
         self.store = store
         self.wake = WakeWord.of(settings.wake_word, language)
         self.screen = screen or Screen(language.signs, language.lexicon, likeness,
@@ -187,6 +189,7 @@ class Dialogue:
         self.read_backs = read_backs
         self.typed = typed
         self.meaning = meaning
+        self.senses = senses
         self.paused = False
         self._pending: _Pending | None = None
         self._last_reply: Reply | None = None
@@ -736,7 +739,7 @@ class Dialogue:
             return self._ask(Question.DUPLICATE, now, self._say("duplicate", text=said),
                              "capture_glimmer", text=said, confidence=confidence)
         dated = date_of_words(said, now, self.store.day_of(now))  # "yesterday evening, ..."
-        tags = tag_text(said, self.language.tags)
+        tags = tags_of(said, self.language.tags, self.senses)
         glimmer = self.store.add(said, at=dated.at if dated else now, source=source,
                                  confidence=confidence, tags=tags)
         self._last_saved, self._last_saved_at = glimmer, now
@@ -859,7 +862,7 @@ class Dialogue:
         """Keep the new words, if the glimmer still has the words they were asked about
         (else they are asked again); every tag it has stays, and the senses of the new
         words are added."""
-        senses = tag_text(said, self.language.tags)
+        senses = tags_of(said, self.language.tags, self.senses)
         try:
             changed = self.store.change(target.id, text=said, expect=target.text,
                                         tags=lambda had: tuple(dict.fromkeys((*had, *senses))))

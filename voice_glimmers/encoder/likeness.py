@@ -31,6 +31,7 @@ SCALE = 4.0  # unit vectors are small; this lets the weights stay well-condition
 STEPS = 1500
 RATE = 0.5
 L2 = 1e-3
+VECTORS_KEPT = 16  # the vectors of the texts scored last, for vectors_of()
 ADAPTER = "adapter:"  # screen.npz: "adapter:<layer>:a" and ":b", one pair per tuned layer
 
 
@@ -82,6 +83,8 @@ class Likeness:
         except ValueError as err:  # adapters made for another model: the plain one, retrained
             _LOGGER.info("not using the adapters in %s: %s", shipped, err)
             found, self._encoder = None, MiniLM()
+        self._tuning = found.tuning if found else "plain"
+        self._vectors: dict[str, Any] = {}  # text -> vector, the last VECTORS_KEPT scored
         if found is not None and found.fingerprint == name:
             self._weights, self._bias = found.weights, found.bias
             return
@@ -115,10 +118,36 @@ class Likeness:
         """scores() of several texts at once (one pass through the encoder)."""
         import numpy as np
 
-        z = (self._encoder.encode(texts) * SCALE) @ self._weights + self._bias
+        vectors = self._encoder.encode(texts)
+        self._keep(texts, vectors)
+        z = (vectors * SCALE) @ self._weights + self._bias
         p = np.exp(z - z.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         return [{kind: float(row[i]) for i, kind in enumerate(self._kinds)} for row in p]
+
+    @property
+    def tuning(self) -> str:
+        """Whose vectors vectors_of() gives: "plain", or the adapters' tuning name."""
+        return self._tuning
+
+    def vectors_of(self, texts: list[str]) -> Any:
+        """The encoder's unit vectors of `texts`; those of the last few texts scored are
+        kept, so a glimmer just scored is not encoded again (to tag it, say)."""
+        import numpy as np
+
+        todo = [text for text in dict.fromkeys(texts) if text not in self._vectors]
+        found = dict(zip(todo, self._encoder.encode(todo), strict=True)) if todo else {}
+        self._keep(todo, list(found.values()))
+        return np.stack([found[text] if text in found else self._vectors[text]
+                         for text in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    def _keep(self, texts: list[str], vectors: Any) -> None:
+        kept = self._vectors
+        for text, vector in zip(texts[-VECTORS_KEPT:], vectors[-VECTORS_KEPT:], strict=True):
+            kept.pop(text, None)
+            kept[text] = vector.copy()  # not a view holding a whole batch's vectors
+        while len(kept) > VECTORS_KEPT:
+            del kept[next(iter(kept))]
 
 
 def read_trained(path: Path, kinds: int) -> Trained | None:

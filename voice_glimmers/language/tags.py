@@ -130,3 +130,20 @@ class TagVocabulary:
     @classmethod
     def from_dir(cls, folder: Path) -> TagVocabulary:
         return read_data_file(folder, "tags.yaml", cls.from_yaml)
+
+
+TAG_TESTS = "tag_tests"  # labelled glimmers: what the tags are measured and trained on
+
+
+def read_labelled(folder: Path) -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """Each labelled set of intents/<lang>/tag_tests/ (`glimmers: [{text, tags}]`), by its
+    name, in the order of their names."""
+    sets = {}
+    for path in sorted((Path(folder) / TAG_TESTS).glob("*.yaml")):
+        with path.open(encoding="utf-8") as stream:
+            data = read_yaml(stream, path.name)
+        glimmers = data.get("glimmers") if isinstance(data, dict) else None
+        if not isinstance(glimmers, list):
+            raise IntentFileError(f"{path}: needs a 'glimmers:' list of text and tags")
+        sets[path.stem] = [(str(g["text"]), frozenset(g.get("tags") or ())) for g in glimmers]
+    return sets

@@ -8,8 +8,13 @@ nothing. When unsure, no tag: the reflection then uses a prompt that needs no se
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from voice_glimmers.core.words import plain_words
 from voice_glimmers.language.tags import Cues, TagRule, TagVocabulary
+
+if TYPE_CHECKING:
+    from voice_glimmers.core.protocols import Senses
 
 _GAP = ""  # stands in for a word taken out by an except phrase: matches nothing
 
@@ -84,6 +89,28 @@ def tag_text(text: str, vocabulary: TagVocabulary) -> tuple[str, ...]:
         maybe[tag] = not sure[tag] and seen.has(rule.maybe)
     return tuple(tag for tag, rule in vocabulary.rules.items()
                  if sure[tag] or (maybe[tag] and not _kept_away(rule, whole, sure, maybe)))
+
+
+def tags_of(text: str, vocabulary: TagVocabulary, senses: Senses | None) -> tuple[str, ...]:
+    """The tags of a glimmer, in the vocabulary's order: with the tags' model (`senses`),
+    a tag the model is sure of by itself, or one the word lists give that the model finds
+    likely enough (the thresholds it was trained with, chosen for precision); without it
+    (the sentence model not installed, or no tags model), the word lists alone."""
+    listed = tag_text(text, vocabulary)
+    words = plain_words(text)
+    if senses is None or not words:
+        return listed
+    p = senses.of([" ".join(words)])[0]
+    given = []
+    for tag in vocabulary.rules:
+        if tag not in p:  # a tag the model was not trained for: its words alone
+            if tag in listed:
+                given.append(tag)
+            continue
+        alone, with_words = senses.thresholds[tag]
+        if p[tag] >= alone or (tag in listed and p[tag] >= with_words):
+            given.append(tag)
+    return tuple(given)
 
 
 def _kept_away(rule: TagRule, whole: _Glimmer, sure: dict[str, bool],
