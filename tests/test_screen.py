@@ -369,26 +369,3 @@ def test_a_full_memory_of_verdicts_forgets_the_oldest_and_still_answers():
     assert texts[0] in lists._judged and texts[1] in lists._judged  # just used: kept
     assert texts[2] not in lists._judged  # the oldest unused went first
     assert texts[kept - 6] in lists._judged  # and only as many as needed
-
-
-def test_the_spent_sets_are_training_examples_with_their_kinds():
-    """Each spent set of screen_tests/ is also in screen/ (spent_<letter>.yaml), every sentence
-    with the kind it had as a test (hard_and_good is mixed there), or already labelled the
-    same good kind elsewhere: the screen learns from them, and the gate keeps them as a floor."""
-    import yaml
-
-    from voice_glimmers.core.words import plain_words
-
-    examples = Language.from_dir(ROOT / "intents" / "en").signs.examples
-    kind_of = {text: kind for kind, texts in examples.items() for text in texts}
-    good = {"glimmer", "alarming_ordinary"}
-    tests = sorted((ROOT / "intents" / "en" / "screen_tests").glob("*.yaml"))
-    assert tests
-    for path in tests:
-        letter = path.stem[-1]
-        assert (ROOT / "intents" / "en" / "screen" / f"spent_{letter}.yaml").is_file(), path.name
-        for kind, sentences in yaml.safe_load(path.read_text(encoding="utf-8")).items():
-            wanted = "mixed" if kind == "hard_and_good" else kind
-            for sentence in sentences:
-                found = kind_of.get(" ".join(plain_words(str(sentence))))
-                assert found == wanted or {found, wanted} <= good, (path.name, sentence, found)

@@ -95,21 +95,7 @@ def meaning_examples_of(language: Language) -> dict[str, tuple[str, ...]]:
     data = yaml.safe_load(extra.read_text(encoding="utf-8")) if extra.is_file() else {}
     other = {kind: tuple(str(t) for t in texts) for kind, texts in (data or {}).items()
              if isinstance(texts, list)}
-    moments = _own_moments(intents_dir() / language.intents.language)
-    return meaning_examples(language.intents, moments, other)
-
-
-def _own_moments(folder: Path) -> tuple[str, ...]:
-    """The screen's glimmer examples but those of the spent test sets it learns from too
-    (screen/spent_*.yaml): the moments meaning.npz was trained on (adding those would
-    need tools/train-meaning)."""
-    from voice_glimmers.language.datafile import read_data_file
-    from voice_glimmers.language.safety import SCREEN_FOLDER, read_examples
-
-    screen = folder / SCREEN_FOLDER
-    return tuple(text for path in sorted(screen.glob("*.yaml"))
-                 if not path.name.startswith("spent_")
-                 for text in read_data_file(screen, path.name, read_examples).get("glimmer", ()))
+    return meaning_examples(language.intents, language.signs.examples.get("glimmer", ()), other)
 
 
 def _meaning_is_trained(examples: dict[str, tuple[str, ...]], shipped: Path,
