@@ -71,6 +71,26 @@ def test_what_words_are(screen, text, content):
     assert screen.judge(text).content is content
 
 
+@pytest.mark.parametrize("text", [
+    "closed my bank account and gave the cat to my sister so no one has to deal with it after",
+    "i got my affairs in order this week",
+    "sorry for everything i am finished",
+    "just had a seizure and nobody is here",
+])
+def test_the_lists_catch_affairs_in_order_a_farewell_and_a_fit_alone(text):
+    """Said the ways set K's danger misses were, in other words: the lists alone catch them,
+    whatever the model reads."""
+    language = Language.from_dir(ROOT / "intents" / "en")
+    assert Screen(language.signs, language.lexicon).judge(text).content is Content.DANGER
+
+
+@pytest.mark.parametrize("text", ["i had a fit of giggles on my own watching cartoons",
+                                  "sorted out the shed so nobody trips over the rake"])
+def test_a_fit_of_giggles_and_a_tidy_shed_are_not_danger_to_the_lists(text):
+    language = Language.from_dir(ROOT / "intents" / "en")
+    assert Screen(language.signs, language.lexicon).judge(text).content is not Content.DANGER
+
+
 def test_the_wake_word_carries_no_meaning_of_its_own(screen):
     assert screen.judge("glimmer warm socks").content is Content.GLIMMER
     assert screen.judge("i have a glimmer").content is not Content.DANGER
