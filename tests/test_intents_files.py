@@ -280,8 +280,8 @@ def test_any_text_gives_a_match_or_none(english, text, today, week_start):
     assert match.intent in INTERFACE
     assert 0 <= match.score <= 100
     assert match.text == text
-    assert set(match.slots) <= {"text", "query", "when"}
-    for name in ("text", "query"):
+    assert set(match.slots) <= {"text", "query", "when", "tag"}
+    for name in ("text", "query", "tag"):
         if name in match.slots:
             assert match.slots[name].strip() and match.slots[name] == match.slots[name].strip()
     if "when" in match.slots:

@@ -527,6 +527,8 @@ def cmd_serve(ctx: Context) -> int:
                     WakeWord.of(None, language).words)
     screen.judge("the smell of rain")  # the sentence model's first run is slow: not on a guest
     senses = load_senses(language)
+    if senses is not None:
+        senses.of(["the smell of rain"])  # its encoder loads at its first glimmer: not a guest's
     store = ctx.open_store()
 
     def make(room: str) -> Dialogue:
