@@ -19,7 +19,7 @@ from voice_glimmers.core.clock import PinnedClock
 from voice_glimmers.core.errors import GlimmersError
 from voice_glimmers.language.tags import TagVocabulary
 from voice_glimmers.store.glimmer_store import GlimmerStore
-from voice_glimmers.understand.tags import tag_text
+from voice_glimmers.understand.tags import tags_of
 
 NOW = "2026-11-27T20:30:00+00:00"
 UTC = timezone.utc
@@ -85,8 +85,12 @@ def test_list_json_has_the_public_shape(cli):
         "id": 1, "text": "sun on my face", "created_at": NOW, "day": "2026-11-27",
         "source": "text", "confidence": None, "tags": entry["tags"],
     }
+    from voice_glimmers.app.context import load_senses
+    from voice_glimmers.language.bundle import Language
+
     vocabulary = TagVocabulary.from_dir(intents_dir() / "en")
-    assert entry["tags"] == list(tag_text("sun on my face", vocabulary))
+    language = Language.from_dir(intents_dir() / "en")  # add tags with the tags' model too
+    assert entry["tags"] == list(tags_of("sun on my face", vocabulary, load_senses(language)))
 
 
 def test_list_ranges_and_all(cli):
