@@ -69,10 +69,7 @@ class TagModel:
 
     def probabilities(self, vectors: Any) -> Any:
         """(n, tags): how likely each glimmer (by its unit vector) touches each tag."""
-        import numpy as np
-
-        z = (np.asarray(vectors, dtype=np.float32) * SCALE) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+        return predict(vectors, self.weights, self.bias)
 
     def thresholds(self) -> dict[str, tuple[float, float]]:
         return {tag: (float(self.alone[i]), float(self.with_words[i]))

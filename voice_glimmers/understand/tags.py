@@ -102,11 +102,7 @@ def tags_of(text: str, vocabulary: TagVocabulary, senses: Senses | None) -> tupl
         return listed
     p = senses.of([" ".join(words)])[0]
     given = []
-    for tag in vocabulary.rules:
-        if tag not in p:  # a tag the model was not trained for: its words alone
-            if tag in listed:
-                given.append(tag)
-            continue
+    for tag in vocabulary.rules:  # senses_for() gives a model only for these very tags
         alone, with_words = senses.thresholds[tag]
         if p[tag] >= alone or (tag in listed and p[tag] >= with_words):
             given.append(tag)
