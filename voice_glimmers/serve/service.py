@@ -407,7 +407,8 @@ def probe(host: str, port: int, timeout: float = 2.0) -> str:
     except ConnectionRefusedError:
         return f"nothing listens on {where} yet: 'voice-glimmers serve' can start there"
     except (OSError, asyncio.TimeoutError) as err:
-        if not connected:
+        # A reset, or a drop after connecting, means something accepted the connection.
+        if not connected and not isinstance(err, ConnectionResetError | BrokenPipeError):
             raise GlimmersError(f"{where} cannot be reached ({type(err).__name__})") from None
         # Something accepted the connection, then dropped or reset it without answering
         # Describe: a program listens there, and it is not voice-glimmers.
